@@ -1,0 +1,59 @@
+# xinfang: `make run` serves the product with demo data; `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export XINFANG_HOME := $(CURDIR)
+
+.PHONY: setup run test test-sqlite test-postgres lint bench browser messages screenshots clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+messages: $(VENV)/.installed
+	cd src/xinfang && ../../$(BIN)/django-admin compilemessages --ignore=.venv -v 0
+
+setup: $(VENV)/.installed messages
+	@mkdir -p var
+	$(BIN)/xinfang migrate --noinput -v 0
+
+# Debian's Chromium for the browser tests and CJK fonts for documents and screenshots.
+browser:
+	@if ! command -v chromium >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get install -y -qq chromium fonts-noto-cjk >/dev/null 2>&1 || \
+	     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null)); \
+	  else echo "Install Debian's chromium package for the browser tests (sudo apt-get install chromium)"; exit 1; fi; \
+	fi
+
+run: setup
+	$(BIN)/xinfang demo --if-empty
+	@echo "xinfang: http://127.0.0.1:$(PORT)/  (demo accounts: demo_clerk, demo_dispatcher, demo_handler, demo_leader, ... password: xinfang-demo-2026)"
+	$(BIN)/xinfang worker & trap "kill $$! 2>/dev/null" EXIT; \
+	$(BIN)/gunicorn xinfang.config.wsgi -b 127.0.0.1:$(PORT) -w 2 --threads 4 --access-logfile - --graceful-timeout 5
+
+test: setup browser
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+	@if [ -n "$$XINFANG_TEST_POSTGRES_URL" ]; then \
+	  echo "== PostgreSQL: $$XINFANG_TEST_POSTGRES_URL"; \
+	  XINFANG_DATABASE_URL="$$XINFANG_TEST_POSTGRES_URL" $(BIN)/pytest; \
+	fi
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+
+bench: setup
+	$(BIN)/python -m bench
+
+screenshots: setup browser
+	$(BIN)/python -m docs.screenshots
+
+clean:
+	rm -rf var/test_* .pytest_cache

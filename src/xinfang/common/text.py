@@ -1,0 +1,13 @@
+"""Chinese text normalisation."""
+
+import re
+import unicodedata
+
+_WS = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
+
+
+def normalise(text: str | None) -> str:
+    """NFKC (full-width to half-width), every kind of space folded to one, trimmed."""
+    if not text:
+        return ""
+    return _WS.sub(" ", unicodedata.normalize("NFKC", text)).strip()

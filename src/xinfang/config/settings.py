@@ -1,0 +1,150 @@
+"""Settings, all taken from the environment (DESIGN §9)."""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent  # src/xinfang
+PROJECT_DIR = Path(os.environ.get("XINFANG_HOME", Path.cwd()))
+VAR_DIR = PROJECT_DIR / "var"
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
+
+
+DEBUG = _bool("XINFANG_DEBUG")
+# A development key is used only when none is given; production deployments set both keys.
+SECRET_KEY = os.environ.get("XINFANG_SECRET_KEY", "insecure-development-key-change-me-" + "x" * 20)
+# Personal-data encryption key (any string; a 256-bit key is derived from it).
+DATA_KEY = os.environ.get("XINFANG_DATA_KEY", "insecure-development-data-key")
+ALLOWED_HOSTS = [h.strip() for h in os.environ.get("XINFANG_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
+REDIS_URL = os.environ.get("XINFANG_REDIS_URL", "")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
+    "xinfang.common",
+    "xinfang.audit",
+    "xinfang.org",
+    "xinfang.petitions",
+    "xinfang.workflow",
+    "xinfang.api",
+    "xinfang.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "xinfang.config.urls"
+WSGI_APPLICATION = "xinfang.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+_default_db = f"sqlite:///{VAR_DIR / 'xinfang.sqlite3'}"
+DATABASES = {"default": dj_database_url.parse(os.environ.get("XINFANG_DATABASE_URL", _default_db), conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        # WAL lets readers and the writer work at once; foreign keys are on by default in Django.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        "timeout": 20,  # busy timeout in seconds
+        "transaction_mode": "IMMEDIATE",
+    }
+    _name = str(DATABASES["default"]["NAME"])
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(_name).with_name("test_" + Path(_name).name))}
+    Path(_name).parent.mkdir(parents=True, exist_ok=True)
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = VAR_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/login/"
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("XINFANG_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# ---- Domain settings (DESIGN §3, §4) -------------------------------------------------------
+XINFANG = {
+    # headcount thresholds: 1 individual, 2..4 group, >=5 collective
+    "GROUP_MIN": int(os.environ.get("XINFANG_GROUP_MIN", 2)),
+    "COLLECTIVE_MIN": int(os.environ.get("XINFANG_COLLECTIVE_MIN", 5)),
+    "MAX_REPRESENTATIVES": 5,
+    # A leader approves replies and review answers unless switched off.
+    "REPLY_APPROVAL": _bool("XINFANG_REPLY_APPROVAL", True),
+    # Warning levels by elapsed share of the allowed time (DESIGN §4).
+    "WARNING_THRESHOLDS": (0.50, 0.75, 0.85),
+    "ATTACHMENT_MAX_BYTES": int(os.environ.get("XINFANG_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)),
+    "ATTACHMENT_EXTENSIONS": ("pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx", "txt", "mp3", "wav", "mp4"),
+}

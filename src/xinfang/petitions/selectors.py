@@ -1,0 +1,104 @@
+"""Reading petitions, always through the jurisdiction scope (DESIGN §5)."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils.translation import gettext as _
+
+from xinfang.common.errors import NotFound
+from xinfang.org.jurisdiction import is_global, unit_q, units_of
+
+from .models import Category, Petition, PetitionAccess, Petitioner
+
+
+def petitions_visible(user) -> QuerySet[Petition]:
+    """Every petition the user may see: one that has reached a unit in their jurisdiction."""
+    qs = Petition.objects.all()
+    if is_global(user):
+        return qs
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    access = PetitionAccess.objects.filter(unit_q(user, "unit"), petition=OuterRef("pk"))
+    return qs.filter(Exists(access))
+
+
+def petition_get(user, petition_id, *, for_update: bool = False) -> Petition:
+    qs = petitions_visible(user).select_related(
+        "receiving_unit", "handling_unit", "review_unit", "category", "problem_region", "accused_unit",
+        "clerk", "handler", "repeat_of", "merged_into")
+    try:
+        pk = int(petition_id)
+    except (TypeError, ValueError):
+        raise NotFound(_("信访件不存在。")) from None
+    petition = qs.filter(pk=pk).first()
+    if petition is None:
+        raise NotFound(_("信访件不存在。"))
+    return petition
+
+
+def petition_by_ref(user, ref) -> Petition:
+    """A petition by id or by tracking number, within the user's jurisdiction."""
+    ref = str(ref or "").strip()
+    if ref.isdigit():
+        return petition_get(user, ref)
+    petition = petitions_visible(user).filter(number=ref).first()
+    if petition is None:
+        raise NotFound(_("信访件不存在：%(ref)s") % {"ref": ref})
+    return petition
+
+
+def petitioners_of(petition: Petition):
+    return list(petition.petitioner_links.select_related("petitioner").order_by("position"))
+
+
+def petitioner_get(user, petitioner_id) -> Petitioner:
+    try:
+        pk = int(petitioner_id)
+    except (TypeError, ValueError):
+        raise NotFound(_("信访人不存在。")) from None
+    visible = petitions_visible(user).filter(petitioner_links__petitioner_id=pk)
+    if not visible.exists():
+        raise NotFound(_("信访人不存在。"))
+    return Petitioner.objects.get(pk=pk)
+
+
+def categories_tree() -> list[Category]:
+    return list(Category.objects.filter(is_active=True).select_related("parent").order_by("path"))
+
+
+def petition_list(user, *, status=None, channel=None, q=None, unit=None, visit_kind=None, warning_level=None):
+    qs = petitions_visible(user).select_related("receiving_unit", "handling_unit", "category")
+    if status:
+        qs = qs.filter(status__in=str(status).split(","))
+    if channel:
+        qs = qs.filter(channel__in=str(channel).split(","))
+    if visit_kind:
+        qs = qs.filter(visit_kind=visit_kind)
+    if warning_level:
+        qs = qs.filter(warning_level=warning_level)
+    if unit:
+        from django.db.models import Q
+
+        qs = qs.filter(Q(receiving_unit__code=unit) | Q(handling_unit__code=unit))
+    if q:
+        from django.db.models import Q
+
+        q = str(q).strip()[:100]
+        qs = qs.filter(Q(title__icontains=q) | Q(content__icontains=q) | Q(number=q))
+    return qs.order_by("-received_at", "-id")
+
+
+def petitions_similar(user, petition: Petition, limit: int = 20):
+    """Earlier or later petitions of the same petitioners (同人), within the user's scope."""
+    people = petition.petitioner_links.values_list("petitioner_id", flat=True)
+    return list(petitions_visible(user).filter(petitioner_links__petitioner_id__in=list(people))
+                .exclude(pk=petition.pk).select_related("receiving_unit", "handling_unit", "category")
+                .distinct().order_by("-received_at")[:limit])
+
+
+def in_handling_chain(user, petition: Petition) -> bool:
+    """Accusers' identities are shown only to the receiving, handling and review units (S22 Art 30)."""
+    if getattr(user, "is_superuser", False):
+        return True
+    chain = {petition.receiving_unit_id, petition.handling_unit_id, petition.review_unit_id}
+    return any(u.pk in chain for u in units_of(user))

@@ -1,0 +1,212 @@
+"""Intake: creating petitions and petitioners (the `register` transition calls `petition_create`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from xinfang.common import crypto
+from xinfang.common.errors import ApplicationError
+from xinfang.common.text import normalise
+from xinfang.common.validators import validate_id_number, validate_phone
+from xinfang.org.choices import LEVEL_RANK, Level
+from xinfang.org.models import Region, Unit
+
+from .choices import AttachmentKind, Channel, DemandType, Nature, VisitKind
+from .models import Attachment, Category, NumberSequence, Petition, Petitioner, PetitionPetitioner
+
+QUERY_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+@dataclass
+class PetitionerInput:
+    name: str
+    id_number: str = ""
+    phone: str = ""
+    address: str = ""
+    representative: bool = False
+    kind: str = "person"
+
+
+def visit_kind_for(headcount: int) -> str:
+    conf = settings.XINFANG
+    if headcount >= conf["COLLECTIVE_MIN"]:
+        return VisitKind.COLLECTIVE
+    if headcount >= conf["GROUP_MIN"]:
+        return VisitKind.GROUP
+    return VisitKind.INDIVIDUAL
+
+
+def is_escalated(receiving_unit: Unit, problem_region: Region | None) -> bool:
+    """越级: brought more than one level above the lowest competent level (S22: 本级或上一级).
+
+    The lowest competent level for a matter is the level of its place, but not below the town.
+    """
+    if problem_region is None:
+        return False
+    competent = min(LEVEL_RANK[problem_region.level], LEVEL_RANK[Level.TOWN])
+    return competent - LEVEL_RANK[receiving_unit.level] >= 2
+
+
+def query_code_hash(number: str, code: str) -> str:
+    return crypto.keyed_hash(f"{number}:{code.upper()}", "query-code")
+
+
+def new_query_code() -> str:
+    return "".join(secrets.choice(QUERY_ALPHABET) for _ in range(8))
+
+
+def next_number(unit: Unit, year: int) -> tuple[str, int]:
+    """Allocate the next tracking number of `unit` in `year`; never reused, even after a rollback-free delete."""
+    NumberSequence.objects.get_or_create(unit=unit, year=year)
+    seqrow = NumberSequence.objects.select_for_update().get(unit=unit, year=year)
+    seqrow.last += 1
+    seqrow.save(update_fields=["last"])
+    return f"{unit.code}-{year}-{seqrow.last:06d}", seqrow.last
+
+
+def _choice(value: str, choices, field: str, label: str) -> str:
+    if value not in choices.values:
+        raise ApplicationError(_("%(label)s取值无效：%(value)s") % {"label": label, "value": value}, "invalid", field)
+    return value
+
+
+def petitioner_upsert(data: PetitionerInput, index: int = 0) -> Petitioner:
+    """Find the petitioner by ID number (or phone and name), or create one; personal data encrypted."""
+    prefix = f"petitioners[{index}]."
+    name = normalise(data.name)
+    if not name:
+        raise ApplicationError(_("请填写信访人姓名。"), "invalid", prefix + "name")
+    if len(name) > 64:
+        raise ApplicationError(_("信访人姓名过长。"), "invalid", prefix + "name")
+    id_number = validate_id_number(data.id_number, prefix + "id_number") if data.id_number else ""
+    phone = validate_phone(data.phone, prefix + "phone") if data.phone else ""
+    address = normalise(data.address)[:200]
+    found = None
+    if id_number:
+        found = Petitioner.objects.filter(id_number_index=crypto.blind_index(id_number, "id")).first()
+    elif phone:
+        found = Petitioner.objects.filter(phone_index=crypto.blind_index(phone, "phone"), name=name).first()
+    if found is None:
+        found = Petitioner(kind=data.kind if data.kind in ("person", "organisation") else "person", name=name)
+    if id_number:
+        found.id_number_enc, found.id_number_index = crypto.encrypt(id_number), crypto.blind_index(id_number, "id")
+    if phone:
+        found.phone_enc, found.phone_index = crypto.encrypt(phone), crypto.blind_index(phone, "phone")
+    if address:
+        found.address_enc = crypto.encrypt(address)
+    found.save()
+    return found
+
+
+def petition_create(*, clerk, unit: Unit, channel: str, received_at: dt.datetime, title: str, content: str,
+                    demands: str = "", category: str | None = None, nature: str = Nature.APPEAL,
+                    problem_region: str | None = None, headcount: int | None = None,
+                    accused_unit: str | None = None, accused_person: str = "",
+                    petitioners: list[PetitionerInput] | None = None, is_litigation: bool = False,
+                    is_urgent: bool = False, is_anonymous: bool = False, demand_type: str = "",
+                    external_id: str = "", repeat_of: Petition | None = None) -> tuple[Petition, str]:
+    """Validate and store a new petition; returns it with its query code (shown once, stored hashed)."""
+    petitioners = petitioners or []
+    channel = _choice(channel, Channel, "channel", _("信访形式"))
+    nature = _choice(nature or Nature.APPEAL, Nature, "nature", _("性质"))
+    if demand_type:
+        demand_type = _choice(demand_type, DemandType, "demand_type", _("诉求类型"))
+    title, content, demands = normalise(title), (content or "").strip(), (demands or "").strip()
+    if not title:
+        raise ApplicationError(_("请填写标题。"), "invalid", "title")
+    if len(title) > 200:
+        raise ApplicationError(_("标题不能超过200个字。"), "invalid", "title")
+    if not content:
+        raise ApplicationError(_("请填写反映内容。"), "invalid", "content")
+    if received_at is None:
+        raise ApplicationError(_("请填写收到时间。"), "invalid", "received_at")
+    if timezone.is_naive(received_at):
+        received_at = timezone.make_aware(received_at)
+    if received_at > timezone.now() + dt.timedelta(minutes=5):
+        raise ApplicationError(_("收到时间不能晚于当前时间。"), "invalid", "received_at")
+    if received_at.year < 2000:
+        raise ApplicationError(_("收到时间过早。"), "invalid", "received_at")
+    cat = None
+    if category:
+        cat = Category.objects.filter(code=category, is_active=True).first()
+        if cat is None:
+            raise ApplicationError(_("内容分类不存在：%(code)s") % {"code": category}, "invalid", "category")
+    region = None
+    if problem_region:
+        region = Region.objects.filter(code=problem_region).first()
+        if region is None:
+            raise ApplicationError(_("问题属地不存在：%(code)s") % {"code": problem_region}, "invalid",
+                                   "problem_region")
+    accused = None
+    if accused_unit:
+        accused = Unit.objects.filter(code=accused_unit).first()
+        if accused is None:
+            raise ApplicationError(_("被反映单位不存在：%(code)s") % {"code": accused_unit}, "invalid",
+                                   "accused_unit")
+    if not petitioners and not is_anonymous:
+        raise ApplicationError(_("请至少填写一名信访人，或标记为匿名。"), "invalid", "petitioners")
+    reps = sum(1 for p in petitioners if p.representative)
+    count = headcount if headcount is not None else max(len(petitioners), 1)
+    if count < 1 or count > 100000:
+        raise ApplicationError(_("人数应为正整数。"), "invalid", "headcount")
+    if count < len(petitioners):
+        raise ApplicationError(_("人数不能少于登记的信访人数量。"), "invalid", "headcount")
+    kind = visit_kind_for(count)
+    max_reps = settings.XINFANG["MAX_REPRESENTATIVES"]
+    if reps > max_reps:
+        raise ApplicationError(_("多人信访应推选代表，代表人数不超过%(n)d人。") % {"n": max_reps}, "invalid",
+                               "petitioners")
+    with transaction.atomic():
+        people = [petitioner_upsert(p, i) for i, p in enumerate(petitioners)]
+        if len({p.pk for p in people}) != len(people):
+            raise ApplicationError(_("同一信访人被重复登记。"), "invalid", "petitioners")
+        year = timezone.localtime(received_at).year
+        number, seq = next_number(unit, year)
+        code = new_query_code()
+        petition = Petition.objects.create(
+            number=number, year=year, seq=seq, channel=channel, received_at=received_at, receiving_unit=unit,
+            clerk=clerk, title=title, content=content, demands=demands, category=cat, nature=nature,
+            demand_type=demand_type, problem_region=region, accused_unit=accused,
+            accused_person=normalise(accused_person)[:64], repeat_of=repeat_of,
+            is_escalated=is_escalated(unit, region), headcount=count, visit_kind=kind,
+            is_litigation=is_litigation, is_urgent=is_urgent, is_anonymous=is_anonymous,
+            external_id=(external_id or "")[:64], query_code_hash=query_code_hash(number, code))
+        PetitionPetitioner.objects.bulk_create([
+            PetitionPetitioner(petition=petition, petitioner=p, is_representative=inp.representative, position=i)
+            for i, (p, inp) in enumerate(zip(people, petitioners, strict=True))])
+    return petition, code
+
+
+def attachment_add(*, petition: Petition, actor, uploaded, kind: str = AttachmentKind.OTHER) -> Attachment:
+    """Store an uploaded file after checking its type and size."""
+    conf = settings.XINFANG
+    name = (uploaded.name or "").rsplit("/", 1)[-1][:200]
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if ext not in conf["ATTACHMENT_EXTENSIONS"]:
+        raise ApplicationError(_("不支持的附件类型：%(ext)s。允许：%(allowed)s") % {
+            "ext": ext or "?", "allowed": "、".join(conf["ATTACHMENT_EXTENSIONS"])}, "invalid", "file")
+    if uploaded.size > conf["ATTACHMENT_MAX_BYTES"]:
+        raise ApplicationError(_("附件过大：不能超过%(mb)d MB。") % {"mb": conf["ATTACHMENT_MAX_BYTES"] // 1048576},
+                               "invalid", "file")
+    if uploaded.size == 0:
+        raise ApplicationError(_("附件为空文件。"), "invalid", "file")
+    if kind not in AttachmentKind.values:
+        raise ApplicationError(_("材料类型无效。"), "invalid", "kind")
+    digest = hashlib.sha256()
+    for chunk in uploaded.chunks():
+        digest.update(chunk)
+    uploaded.seek(0)
+    safe = f"{secrets.token_hex(8)}.{ext}"
+    att = Attachment(petition=petition, kind=kind, original_name=name, content_type=getattr(uploaded, "content_type", "") or "",
+                     size=uploaded.size, sha256=digest.hexdigest(), uploaded_by=actor)
+    att.file.save(safe, uploaded, save=False)
+    att.save()
+    return att

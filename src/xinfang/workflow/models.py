@@ -1,0 +1,138 @@
+"""Deadline policies and stored deadlines, routes, replies, extensions, evaluations, the timeline."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from xinfang.org.models import Unit
+from xinfang.petitions.models import Petition
+
+from .choices import DeadlineKind, EvaluationSource, Outcome, ReplyKind, RouteKind, Satisfaction
+
+
+class DeadlinePolicy(models.Model):
+    """A time limit. A row without a unit is the default; a unit's row may only tighten it."""
+
+    key = models.CharField(_("时限项目"), max_length=32)
+    days = models.PositiveSmallIntegerField(_("天数"))
+    working_days = models.BooleanField(_("按工作日计"), default=False)
+    unit = models.ForeignKey(Unit, models.CASCADE, null=True, blank=True, verbose_name=_("适用单位"))
+    is_active = models.BooleanField(_("启用"), default=True)
+    source = models.CharField(_("依据"), max_length=128, blank=True)
+
+    class Meta:
+        verbose_name = _("时限规则")
+        verbose_name_plural = _("时限规则")
+        constraints = [models.UniqueConstraint(fields=["key", "unit"], name="deadline_policy_unique")]
+
+    def __str__(self):
+        unit = _("工作日") if self.working_days else _("日")
+        return f"{self.key}: {self.days}{unit}"
+
+
+class Deadline(models.Model):
+    petition = models.ForeignKey(Petition, models.CASCADE, related_name="deadlines")
+    kind = models.CharField(_("时限"), max_length=24, choices=DeadlineKind.choices)
+    start = models.DateField(_("起算日"))
+    days = models.PositiveSmallIntegerField(_("天数"))
+    working_days = models.BooleanField(_("按工作日计"), default=False)
+    extra_days = models.PositiveSmallIntegerField(_("延长天数"), default=0)
+    due = models.DateField(_("到期日"), db_index=True)
+    provisional = models.BooleanField(_("待定（缺节假日安排）"), default=False)
+    met_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    cancelled = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("时限")
+        verbose_name_plural = _("时限")
+        ordering = ["due", "id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.due}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.met_at is None and not self.cancelled
+
+
+class Route(models.Model):
+    petition = models.ForeignKey(Petition, models.CASCADE, related_name="routes")
+    kind = models.CharField(_("方式"), max_length=8, choices=RouteKind.choices)
+    from_unit = models.ForeignKey(Unit, models.PROTECT, related_name="+", verbose_name=_("转出单位"))
+    to_unit = models.ForeignKey(Unit, models.PROTECT, related_name="+", verbose_name=_("承办单位"))
+    at = models.DateTimeField(_("时间"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True)
+    report_due = models.DateField(_("结果报告期限"), null=True, blank=True)
+    objected_at = models.DateTimeField(_("退回时间"), null=True, blank=True)
+    object_reason = models.TextField(_("退回理由"), blank=True)
+    note = models.TextField(_("说明"), blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class Reply(models.Model):
+    petition = models.ForeignKey(Petition, models.CASCADE, related_name="replies")
+    kind = models.CharField(_("文书"), max_length=12, choices=ReplyKind.choices)
+    unit = models.ForeignKey(Unit, models.PROTECT, related_name="+", verbose_name=_("出具单位"))
+    outcome = models.CharField(_("处理结果"), max_length=12, choices=Outcome.choices)
+    text = models.TextField(_("处理意见"))
+    basis = models.TextField(_("依据"))
+    drafted_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    drafted_at = models.DateTimeField()
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["drafted_at", "id"]
+
+
+class Extension(models.Model):
+    petition = models.ForeignKey(Petition, models.CASCADE, related_name="extensions")
+    days = models.PositiveSmallIntegerField(_("延长天数"))
+    reason = models.TextField(_("理由"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    requested_at = models.DateTimeField()
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+
+class Evaluation(models.Model):
+    petition = models.ForeignKey(Petition, models.CASCADE, related_name="evaluations")
+    level = models.CharField(_("评价"), max_length=16, choices=Satisfaction.choices)
+    reason = models.TextField(_("理由"), blank=True)
+    source = models.CharField(_("评价方式"), max_length=12, choices=EvaluationSource.choices)
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
+
+
+class ActionGrant(models.Model):
+    """An admin's widening of who may take an action: `role` may also take `action`."""
+
+    action = models.CharField(_("操作"), max_length=32)
+    role = models.CharField(_("角色"), max_length=16)
+
+    class Meta:
+        verbose_name = _("操作授权")
+        verbose_name_plural = _("操作授权")
+        constraints = [models.UniqueConstraint(fields=["action", "role"], name="action_grant_unique")]
+
+
+class PetitionEvent(models.Model):
+    """The timeline: one row per move, note and issued document."""
+
+    petition = models.ForeignKey(Petition, models.CASCADE, related_name="events")
+    action = models.CharField(_("操作"), max_length=32)
+    from_status = models.CharField(_("原状态"), max_length=16, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=16, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
+    actor_name = models.CharField(max_length=150, blank=True)
+    unit = models.ForeignKey(Unit, models.SET_NULL, null=True, blank=True, related_name="+")
+    at = models.DateTimeField(_("时间"), db_index=True)
+    note = models.TextField(_("说明"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("流转记录")
+        verbose_name_plural = _("流转记录")
+        ordering = ["at", "id"]

@@ -1,0 +1,91 @@
+"""Who may act where, recusal, and the 不再受理 rule: checks the services run before any write."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
+
+from xinfang.common.errors import ApplicationError
+from xinfang.org.choices import Role
+from xinfang.org.jurisdiction import memberships
+from xinfang.org.models import Unit
+from xinfang.petitions.choices import Status
+from xinfang.petitions.models import Petition
+
+from .models import ActionGrant
+from .transitions import Transition
+
+
+def roles_for(t: Transition) -> set[str]:
+    return set(t.roles) | set(ActionGrant.objects.filter(action=t.action).values_list("role", flat=True))
+
+
+def acting_unit(user, petition: Petition | None, t: Transition, roles: set[str] | None = None) -> Unit | None:
+    """The unit in which `user` may take `t` on `petition`, or None when they may not."""
+    roles = roles if roles is not None else roles_for(t)
+    mine = [m for m in memberships(user) if m.role in roles]
+    if not mine:
+        return None
+    if t.where in ("any", "scope"):
+        if t.where == "scope" and petition is not None:
+            # the petition was found through the user's scope; prefer a unit that it reached
+            reached = set(petition.accesses.values_list("unit_id", flat=True))
+            for m in mine:
+                if m.unit_id in reached:
+                    return m.unit
+        return mine[0].unit
+    target = {
+        "receiving": petition.receiving_unit_id,
+        "handling": petition.handling_unit_id,
+        "competent": petition.handling_unit_id or petition.receiving_unit_id,
+        "handler": petition.handling_unit_id or petition.receiving_unit_id,
+        "review": petition.review_unit_id,
+    }[t.where]
+    if target is None:
+        return None
+    for m in mine:
+        if m.unit_id == target:
+            if t.where == "handler" and petition.handler_id != user.pk:
+                return None
+            return m.unit
+    return None
+
+
+def staff_in(unit: Unit, username: str, role: str, field: str):
+    """A user holding `role` in `unit`, named by username."""
+    User = get_user_model()
+    user = User.objects.filter(username=username, is_active=True,
+                               memberships__unit=unit, memberships__role=role).first()
+    if user is None:
+        raise ApplicationError(_("%(unit)s没有名为“%(name)s”的承办人。") % {"unit": unit.name, "name": username},
+                               "invalid", field)
+    return user
+
+
+def recusal_check(petition: Petition, user) -> None:
+    """S22 Art 28: a staff member linked to the petitioner or the matter may not handle it."""
+    profile = getattr(user, "staff_profile", None)
+    if profile is None:
+        return
+    linked = False
+    if profile.id_number_index:
+        linked = petition.petitioner_links.filter(petitioner__id_number_index=profile.id_number_index).exists()
+    if not linked and profile.full_name and petition.accused_person:
+        linked = profile.full_name == petition.accused_person
+    if linked:
+        raise ApplicationError(_("该工作人员与信访人或信访事项有利害关系，应当回避。"), "conflict", "handler")
+
+
+def final_predecessor(petition: Petition) -> Petition | None:
+    """The earlier petition on the same facts that reached 复核终结, if any (follows repeat links)."""
+    seen, node = set(), petition.repeat_of
+    while node is not None and node.pk not in seen:
+        if node.status == Status.FINAL:
+            return node
+        seen.add(node.pk)
+        node = node.repeat_of
+    return None
+
+
+def handler_roles() -> tuple[str, ...]:
+    return (Role.HANDLER,)

@@ -1,0 +1,215 @@
+"""Transition services: each move is one call, in one transaction, that validates, changes state,
+stamps the time, recomputes deadlines, appends a timeline event and an audit record (DESIGN §4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from xinfang.audit.services import audit_record
+from xinfang.common import calendar as bizcal
+from xinfang.common.errors import ApplicationError, NotFound
+from xinfang.common.models import CalendarDay, CalendarYear
+from xinfang.org.jurisdiction import memberships
+from xinfang.org.models import Unit
+from xinfang.petitions.choices import OPEN_STATES, Channel, Status
+from xinfang.petitions.models import Petition, PetitionAccess
+from xinfang.petitions.selectors import petition_get
+from xinfang.petitions.services import PetitionerInput, petition_create
+
+from . import deadlines as dl
+from .actions import EFFECTS, Ctx
+from .models import Deadline, PetitionEvent
+from .rules import acting_unit, roles_for
+from .transitions import CITIZEN_ACTIONS, TABLE
+
+HOTLINE_KEYS = {"consult": "hotline_consult", "help": "hotline_help", "suggest": "hotline_suggest",
+                "complaint": "hotline_complaint", "report": "hotline_report"}
+
+
+def event_add(*, petition: Petition, action: str, actor=None, unit: Unit | None = None, from_status: str = "",
+              to_status: str = "", note: str = "", data: dict | None = None, at: dt.datetime | None = None):
+    return PetitionEvent.objects.create(
+        petition=petition, action=action, from_status=from_status, to_status=to_status, actor=actor,
+        actor_name=getattr(actor, "username", "") if actor else "", unit=unit, at=at or timezone.now(),
+        note=note, data=_jsonable(data or {}))
+
+
+def _jsonable(data: dict) -> dict:
+    return {k: (v.isoformat() if isinstance(v, dt.date | dt.datetime) else v) for k, v in data.items()}
+
+
+def petition_register(*, actor, unit: Unit | None = None, petitioners: list[PetitionerInput] | None = None,
+                      **fields) -> tuple[Petition, str]:
+    """登记: the clerk's unit receives the petition; opens the 15-day route and acceptance limits."""
+    t = TABLE["register"]
+    roles = roles_for(t)
+    clerk_units = [m.unit for m in memberships(actor) if m.role in roles]
+    if unit is None:
+        unit = clerk_units[0] if clerk_units else None
+    if unit is None or unit.pk not in {u.pk for u in clerk_units}:
+        raise ApplicationError(_("您没有登记信访件的权限。"), "illegal_transition")
+    with transaction.atomic():
+        petition, code = petition_create(clerk=actor, unit=unit, petitioners=petitioners, **fields)
+        PetitionAccess.objects.create(petition=petition, unit=unit, reason="register")
+        received = dl.local_date(petition.received_at)
+        dl.deadline_open(petition, "route", received, unit=unit)
+        dl.deadline_open(petition, "accept", received, unit=unit)
+        if petition.channel == Channel.HOTLINE and petition.demand_type in HOTLINE_KEYS:
+            key = HOTLINE_KEYS[petition.demand_type]
+            if dl.policy(key, unit)[2]:
+                dl.deadline_open(petition, "hotline", received, key=key, unit=unit)
+        if dl.refresh_current_due(petition):
+            petition.save()
+        event_add(petition=petition, action="register", actor=actor, unit=unit, to_status=Status.REGISTERED,
+                  data={"documents": ["登记回执"], "channel": petition.channel, "headcount": petition.headcount})
+        audit_record(actor=actor, action="petition.register", obj=petition,
+                     data={"number": petition.number, "unit": unit.code})
+    return petition, code
+
+
+def allowed_actions(user, petition: Petition) -> list[str]:
+    """The moves `user` may take on `petition` now (for the UI); the services check again."""
+    result = []
+    for action, t in TABLE.items():
+        if action == "register":
+            continue
+        if t.sources and petition.status not in t.sources:
+            continue
+        if acting_unit(user, petition, t) is not None:
+            result.append(action)
+    return result
+
+
+def petition_act(*, actor, petition_id, action: str, version, params: dict | None = None,
+                 citizen: bool = False) -> Petition:
+    """Take one move of the transition table. `citizen=True` is the portal's path (actor None; the
+    caller has proved the query code)."""
+    t = TABLE.get(action)
+    if t is None or action == "register":
+        raise NotFound(_("未知的操作：%(a)s") % {"a": action})
+    if citizen and action not in CITIZEN_ACTIONS:
+        raise ApplicationError(_("信访人不能执行此操作。"), "illegal_transition")
+    if version is None or isinstance(version, bool) or not isinstance(version, int):
+        raise ApplicationError(_("请提供信访件的版本号（version）。"), "invalid", "version")
+    params = dict(params or {})
+    with transaction.atomic():
+        if citizen:
+            petition = Petition.objects.select_for_update().filter(pk=petition_id).first()
+            if petition is None:
+                raise NotFound(_("信访件不存在。"))
+        else:
+            petition_get(actor, petition_id)  # jurisdiction: 404 outside it
+            petition = Petition.objects.select_for_update().select_related(
+                "receiving_unit", "handling_unit", "review_unit", "accused_unit").get(pk=petition_id)
+        if petition.version != version:
+            raise ApplicationError(_("该信访件已被他人修改（当前版本%(v)d），请刷新后重试。") % {"v": petition.version},
+                                   "stale_version", "version")
+        if t.sources and petition.status not in t.sources:
+            raise ApplicationError(_("信访件当前状态为“%(s)s”，不能执行“%(a)s”。") % {
+                "s": petition.get_status_display(), "a": t.label}, "illegal_transition")
+        unit = None
+        if not citizen:
+            unit = acting_unit(actor, petition, t)
+            if unit is None:
+                raise ApplicationError(_("您在当前环节无权执行“%(a)s”。") % {"a": t.label}, "illegal_transition")
+        now = timezone.now()
+        ctx = Ctx(petition=petition, actor=None if citizen else actor, unit=unit, now=now,
+                  today=timezone.localdate(now), params=params)
+        from_status = petition.status
+        EFFECTS[action](ctx)
+        if t.target and petition.status == from_status:
+            petition.status = t.target
+        petition.version += 1
+        dl.refresh_current_due(petition, ctx.today)
+        petition.save()
+        event_add(petition=petition, action=action, actor=ctx.actor, unit=unit, from_status=from_status,
+                  to_status=petition.status, note=ctx.note, data=ctx.data, at=now)
+        audit_record(actor=ctx.actor or "citizen", action=f"petition.{action}", obj=petition,
+                     data={"from": from_status, "to": petition.status, "version": petition.version})
+    return petition
+
+
+# ---- sweeps (run by the worker) ------------------------------------------------------------------
+
+def deadlines_sweep(today: dt.date | None = None) -> int:
+    """Refresh the stored warning level of every open petition; returns how many changed."""
+    today = today or timezone.localdate()
+    changed = 0
+    qs = Petition.objects.filter(status__in=OPEN_STATES, due_on__isnull=False).only(
+        "id", "due_kind", "due_start", "due_on", "due_provisional", "warning_level")
+    for petition in qs.iterator(chunk_size=2000):
+        fields = dl.refresh_current_due(petition, today)
+        if fields:
+            petition.save(update_fields=fields)
+            changed += 1
+    return changed
+
+
+def petitions_close_expired(today: dt.date | None = None) -> int:
+    """办结 automatically when the 复查/复核 request window has passed unused."""
+    today = today or timezone.localdate()
+    expired = Deadline.objects.filter(kind__in=("review_request", "rereview_request"), met_at__isnull=True,
+                                      cancelled=False, due__lt=today,
+                                      petition__status__in=(Status.REPLIED, Status.REVIEWED))
+    count = 0
+    for petition_id in expired.values_list("petition_id", flat=True).distinct():
+        with transaction.atomic():
+            p = Petition.objects.select_for_update().get(pk=petition_id)
+            if p.status not in (Status.REPLIED, Status.REVIEWED):
+                continue
+            from_status, now = p.status, timezone.now()
+            dl.deadlines_cancel(p)
+            p.status, p.closed_at, p.version = Status.CLOSED, now, p.version + 1
+            dl.refresh_current_due(p, today)
+            p.save()
+            event_add(petition=p, action="close", from_status=from_status, to_status=Status.CLOSED,
+                      note=_("复查/复核申请期限届满，自动办结。"), data={"automatic": True}, at=now)
+            audit_record(actor="system", action="petition.close", obj=p, data={"automatic": True})
+            count += 1
+    return count
+
+
+# ---- calendar --------------------------------------------------------------------------------
+
+def calendar_year_set(*, actor, year: int, days: list[tuple[dt.date, bool, str]]) -> int:
+    """Enter a year's State Council schedule (holidays and 调休 workdays); recompute the open
+    deadlines that were provisional. Returns how many deadlines were recomputed."""
+    if not 2000 <= int(year) <= 2100:
+        raise ApplicationError(_("年份无效。"), "invalid", "year")
+    for day, _is_work, _name in days:
+        if day.year != year:
+            raise ApplicationError(_("日期%(d)s不属于%(y)d年。") % {"d": day, "y": year}, "invalid", "days")
+    with transaction.atomic():
+        CalendarDay.objects.filter(date__year=year).delete()
+        CalendarDay.objects.bulk_create([CalendarDay(date=d, is_workday=w, name=n[:64]) for d, w, n in days])
+        CalendarYear.objects.update_or_create(year=year, defaults={"source": CalendarYear.SOURCE_ADMIN})
+        audit_record(actor=actor, action="calendar.year_set", object_type="calendar", object_id=str(year),
+                     data={"days": len(days)})
+        transaction.on_commit(bizcal.invalidate)
+        bizcal.invalidate()
+        return deadlines_recompute(provisional_only=True)
+
+
+def deadlines_recompute(*, provisional_only: bool = True) -> int:
+    """Recompute stored due dates (after a calendar change) and the petitions' current deadlines."""
+    cal = bizcal.current_calendar()
+    qs = Deadline.objects.filter(met_at__isnull=True, cancelled=False)
+    if provisional_only:
+        qs = qs.filter(provisional=True)
+    petitions, count = set(), 0
+    for d in qs.iterator(chunk_size=2000):
+        due, provisional = dl.compute_due(d.start, d.days, d.working_days, d.extra_days, cal)
+        if (due, provisional) != (d.due, d.provisional):
+            d.due, d.provisional = due, provisional
+            d.save(update_fields=["due", "provisional"])
+        petitions.add(d.petition_id)
+        count += 1
+    for p in Petition.objects.filter(pk__in=petitions):
+        fields = dl.refresh_current_due(p)
+        if fields:
+            p.save(update_fields=fields)
+    return count

@@ -1,0 +1,83 @@
+"""Shared fixtures: the invented demo city, its accounts, and a registered petition factory."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from xinfang.common import calendar as bizcal
+from xinfang.org.demo import build_demo_org
+from xinfang.petitions.services import PetitionerInput
+from xinfang.workflow import deadlines as dl
+
+# A valid GB 11643 number (checksum correct) for tests; invented.
+VALID_ID = "11010519491231002X"
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    bizcal.invalidate()
+    dl.invalidate_policies()
+    yield
+    bizcal.invalidate()
+    dl.invalidate_policies()
+
+
+@pytest.fixture
+def org(db):
+    return build_demo_org()
+
+
+@pytest.fixture
+def users(org):
+    return org.users
+
+
+@pytest.fixture
+def register(org):
+    """register(**overrides) -> (petition, query_code), by demo_clerk unless `actor` is given."""
+    from xinfang.workflow.services import petition_register
+
+    def _register(actor=None, petitioners=None, **fields):
+        data = {
+            "channel": "visit",
+            "received_at": timezone.now() - dt.timedelta(hours=1),
+            "title": "小区物业违规收取停车费",
+            "content": "幸福小区物业公司自今年起违规收取地面停车费，业主多次反映无果。",
+            "demands": "请求责令物业公司退还停车费。",
+            "category": "010101",
+            "problem_region": "990102001",
+        }
+        data.update(fields)
+        if petitioners is None:
+            petitioners = [PetitionerInput(name="张三", id_number=VALID_ID, phone="13800138000")]
+        return petition_register(actor=actor or org.users["demo_clerk"], petitioners=petitioners, **data)
+
+    return _register
+
+
+@pytest.fixture
+def act(org):
+    """act(user, petition, action, **params) -> petition, with the current version."""
+    from xinfang.petitions.models import Petition
+    from xinfang.workflow.services import petition_act
+
+    def _act(user, petition, action, **params):
+        if isinstance(user, str):
+            user = org.users[user]
+        fresh = Petition.objects.get(pk=petition.pk)
+        # a fresh user object each time: memberships are cached per object
+        from django.contrib.auth import get_user_model
+
+        user = get_user_model().objects.get(pk=user.pk)
+        return petition_act(actor=user, petition_id=petition.pk, action=action, version=fresh.version,
+                            params=params)
+
+    return _act
