@@ -84,7 +84,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     _name = str(DATABASES["default"]["NAME"])
-    DATABASES["default"]["TEST"] = {"NAME": str(Path(_name).with_name("test_" + Path(_name).name))}
+    # A file, not memory: tests hit a real SQLite file. XINFANG_TEST_SQLITE_NAME lets parallel runs apart.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.environ.get("XINFANG_TEST_SQLITE_NAME") or str(Path(_name).with_name("test_" + Path(_name).name))}
     Path(_name).parent.mkdir(parents=True, exist_ok=True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
