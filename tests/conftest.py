@@ -32,6 +32,9 @@ def _fresh_caches():
 
 @pytest.fixture
 def org(db):
+    from xinfang.workflow.seed import seed_reference_data
+
+    seed_reference_data()  # transactional tests flush the tables the migrations seeded
     return build_demo_org()
 
 

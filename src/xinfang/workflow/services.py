@@ -103,7 +103,7 @@ def petition_act(*, actor, petition_id, action: str, version, params: dict | Non
                 raise NotFound(_("信访件不存在。"))
         else:
             petition_get(actor, petition_id)  # jurisdiction: 404 outside it
-            petition = Petition.objects.select_for_update().select_related(
+            petition = Petition.objects.select_for_update(of=("self",)).select_related(
                 "receiving_unit", "handling_unit", "review_unit", "accused_unit").get(pk=petition_id)
         if petition.version != version:
             raise ApplicationError(_("该信访件已被他人修改（当前版本%(v)d），请刷新后重试。") % {"v": petition.version},
