@@ -210,3 +210,30 @@ def attachment_add(*, petition: Petition, actor, uploaded, kind: str = Attachmen
     att.file.save(safe, uploaded, save=False)
     att.save()
     return att
+
+
+def petitioner_reveal(*, actor, petitioner_id, reason: str) -> dict:
+    """Show a petitioner's personal data in clear; every reveal is audited (DESIGN §5).
+
+    Only staff who can see one of the petitioner's petitions may reveal, and for accusations only
+    the handling chain (S22 Art 30).
+    """
+    from xinfang.audit.services import audit_record
+
+    from .selectors import in_handling_chain, petitioner_get, petitions_visible
+
+    reason = normalise(reason)
+    if not reason:
+        raise ApplicationError(_("查看完整个人信息须填写事由。"), "invalid", "reason")
+    person = petitioner_get(actor, petitioner_id)
+    visible = list(petitions_visible(actor).filter(petitioner_links__petitioner=person)
+                   .select_related("receiving_unit", "handling_unit", "review_unit"))
+    allowed = [p for p in visible if p.nature != Nature.ACCUSATION or in_handling_chain(actor, p)]
+    if not allowed:
+        from xinfang.common.errors import NotFound
+
+        raise NotFound(_("信访人不存在。"))
+    with transaction.atomic():
+        audit_record(actor=actor, action="petitioner.reveal", obj=person,
+                     data={"reason": reason[:500], "petitions": [p.number for p in allowed[:20]]})
+    return {"name": person.name, "id_number": person.id_number, "phone": person.phone, "address": person.address}
