@@ -10,7 +10,7 @@ def test_login_list_detail_and_scope(org, register, act, login, live_server, set
     p, _ = register(title="东湖区幸福小区停车收费问题")
     act("demo_dispatcher", p, "assign", unit="DH-ZJ")
     page = login("demo_clerk")
-    assert "信访件" in page.inner_text("h1")
+    assert "工作台" in page.inner_text("h1")
     assert page.get_by_text(p.number).count() == 1
     page.click(f"text={p.number}")
     page.wait_for_load_state("networkidle")
@@ -19,6 +19,7 @@ def test_login_list_detail_and_scope(org, register, act, login, live_server, set
     assert "东湖区住房和城乡建设局" in body  # routed to
     assert "张*" in body and "13800138000" not in body  # masked petitioner
     assert page.locator("ol.timeline li").count() == 2  # register, assign
+    assert "交办" in page.inner_text("ol.timeline")
 
 
 def test_other_district_sees_nothing(org, register, login, live_server):

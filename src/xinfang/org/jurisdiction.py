@@ -87,3 +87,12 @@ def covers(user, unit: Unit) -> bool:
         if own.kind == UnitKind.PETITION_OFFICE and unit.region.path.startswith(own.region.path):
             return True
     return False
+
+
+def visible_unit_ids(user) -> list[int]:
+    """The ids of `visible_units(user)`, cached on the user object for the request."""
+    cached = getattr(user, "_xinfang_unit_ids", None)
+    if cached is None:
+        cached = list(visible_units(user).values_list("pk", flat=True))
+        user._xinfang_unit_ids = cached
+    return cached

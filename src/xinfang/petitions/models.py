@@ -231,3 +231,35 @@ class Attachment(models.Model):
     class Meta:
         verbose_name = _("附件")
         verbose_name_plural = _("附件")
+
+
+class ImportJob(models.Model):
+    """批量导入: one uploaded ledger, its preview, its per-row errors and its progress."""
+
+    class State(models.TextChoices):
+        UPLOADED = "uploaded", _("已上传")
+        PREVIEWED = "previewed", _("已预览")
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("导入中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("未导入")
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    unit = models.ForeignKey(Unit, models.PROTECT, related_name="+", verbose_name=_("登记单位"))
+    file = models.FileField(upload_to="imports/%Y/%m/")
+    filename = models.CharField(_("文件名"), max_length=255)
+    channel = models.CharField(_("默认信访形式"), max_length=16, blank=True)
+    mapping = models.JSONField(_("列映射"), default=dict, blank=True)
+    state = models.CharField(_("状态"), max_length=12, choices=State.choices, default=State.UPLOADED)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(_("错误"), default=list, blank=True)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("导入任务")
+        verbose_name_plural = _("导入任务")
+        ordering = ["-created_at"]

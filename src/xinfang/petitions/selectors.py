@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
 from xinfang.common.errors import NotFound
-from xinfang.org.jurisdiction import is_global, unit_q, units_of
+from xinfang.org.jurisdiction import is_global, units_of, visible_unit_ids
 
 from .models import Category, Petition, PetitionAccess, Petitioner
 
@@ -18,7 +18,8 @@ def petitions_visible(user) -> QuerySet[Petition]:
         return qs
     if not getattr(user, "is_authenticated", False):
         return qs.none()
-    access = PetitionAccess.objects.filter(unit_q(user, "unit"), petition=OuterRef("pk"))
+    unit_ids = visible_unit_ids(user)
+    access = PetitionAccess.objects.filter(petition=OuterRef("pk"), unit_id__in=unit_ids)
     return qs.filter(Exists(access))
 
 

@@ -136,3 +136,29 @@ class PetitionEvent(models.Model):
         verbose_name = _("流转记录")
         verbose_name_plural = _("流转记录")
         ordering = ["at", "id"]
+
+    @property
+    def label(self) -> str:
+        from .transitions import TABLE
+
+        t = TABLE.get(self.action)
+        return str(t.label) if t else self.action
+
+
+class RoutingRule(models.Model):
+    """分办规则: matters of a category (and its subtree) in a region (and below) go to a unit."""
+
+    category = models.ForeignKey("petitions.Category", models.CASCADE, null=True, blank=True,
+                                 verbose_name=_("内容分类"))
+    region = models.ForeignKey("org.Region", models.CASCADE, null=True, blank=True, verbose_name=_("问题属地"))
+    unit = models.ForeignKey(Unit, models.CASCADE, related_name="+", verbose_name=_("承办单位"))
+    owner = models.ForeignKey(Unit, models.CASCADE, null=True, blank=True, related_name="+",
+                              verbose_name=_("适用的分办单位"))
+    priority = models.IntegerField(_("优先级"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("分办规则")
+        verbose_name_plural = _("分办规则")
+        ordering = ["-priority", "id"]

@@ -1,0 +1,19 @@
+from django.utils import timezone
+
+from xinfang.org.choices import Role
+from xinfang.org.jurisdiction import all_roles, units_of
+
+from .navigation import navigation
+
+
+def workbench(request):
+    """Navigation, the user's units and a calendar warning for administrators, on every staff page."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or request.path.startswith(("/admin/", "/api/", "/portal/")):
+        return {}
+    from xinfang.workflow.config_services import calendar_missing_years
+
+    roles = all_roles(user)
+    missing = calendar_missing_years(timezone.localdate()) if Role.ADMIN in roles else []
+    return {"nav": navigation(request), "my_units": units_of(user), "my_roles": roles,
+            "calendar_missing": missing}

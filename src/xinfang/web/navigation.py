@@ -1,0 +1,55 @@
+"""The workbench's left navigation: modules by role, with the user's queue counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from xinfang.org.choices import Role
+from xinfang.org.jurisdiction import all_roles
+from xinfang.workflow.queues import QUEUES, queue_counts
+
+
+@dataclass
+class NavItem:
+    label: str
+    url: str
+    key: str
+    count: int | None = None
+    children: list[NavItem] = field(default_factory=list)
+
+
+def navigation(request) -> list[NavItem]:
+    user = request.user
+    roles = all_roles(user)
+    items: list[NavItem] = [NavItem(_("工作台"), reverse("web:home"), "home")]
+    if Role.CLERK in roles:
+        items.append(NavItem(_("登记"), reverse("web:intake"), "intake"))
+    counts = queue_counts(user)
+    children = [NavItem(label, reverse("web:queue", args=[key]), f"queue:{key}", counts[key])
+                for key, label in QUEUES if counts[key] or key in _queues_for(roles)]
+    items.append(NavItem(_("待办"), reverse("web:queue", args=["all"]), "queue",
+                         sum(c.count or 0 for c in children if c.key != "queue:overdue"), children))
+    items.append(NavItem(_("查询"), reverse("web:search"), "search"))
+    items.append(NavItem(_("信访人"), reverse("web:petitioners"), "petitioners"))
+    if roles & {Role.CLERK, Role.DISPATCHER, Role.ADMIN}:
+        items.append(NavItem(_("批量导入"), reverse("web:imports"), "imports"))
+    items.append(NavItem(_("知识库"), reverse("web:knowledge"), "knowledge"))
+    if Role.ADMIN in roles:
+        items.append(NavItem(_("系统管理"), reverse("web:manage"), "manage"))
+    return items
+
+
+def _queues_for(roles: set[str]) -> set[str]:
+    keys = set()
+    if Role.DISPATCHER in roles:
+        keys |= {"route", "accept", "assign_handler"}
+    if Role.LEADER in roles:
+        keys |= {"accept", "assign_handler", "approve", "review"}
+    if Role.HANDLER in roles:
+        keys |= {"handle", "review"}
+    if Role.CLERK in roles:
+        keys |= {"evaluate"}
+    return keys

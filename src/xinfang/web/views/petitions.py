@@ -1,0 +1,77 @@
+"""信访件详情: every field, the timeline, documents, and the forms of the actions allowed now."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from xinfang.common.errors import ApplicationError, NotFound
+from xinfang.org.selectors import units_all
+from xinfang.petitions import selectors as petition_selectors
+from xinfang.petitions.selectors import in_handling_chain
+from xinfang.workflow.selectors import petition_events
+from xinfang.workflow.services import allowed_actions, petition_act
+from xinfang.workflow.transitions import TABLE
+
+from ..action_forms import CAUTION, FORMS, handler_choices, parse
+
+
+def _petition_or_404(request, petition_id):
+    try:
+        return petition_selectors.petition_get(request.user, petition_id)
+    except NotFound:
+        raise Http404 from None
+
+
+def _detail_context(request, petition, *, failed_action=None, error=None, values=None):
+    hidden = petition.nature == "accusation" and not in_handling_chain(request.user, petition)
+    links = [] if hidden else list(petition.petitioner_links.select_related("petitioner"))
+    actions = []
+    for name in allowed_actions(request.user, petition):
+        actions.append({"name": name, "label": TABLE[name].label, "fields": FORMS.get(name, ()),
+                        "caution": name in CAUTION, "failed": name == failed_action,
+                        "values": values if name == failed_action else {}})
+    needs_units = any(f.kind == "unit" for a in actions for f in a["fields"])
+    needs_handlers = any(f.kind == "handler" for a in actions for f in a["fields"])
+    return {
+        "p": petition, "links": links, "hidden": hidden, "events": petition_events(petition),
+        "actions": actions, "error": error,
+        "deadlines": petition.deadlines.exclude(cancelled=True).order_by("start", "id"),
+        "replies": petition.replies.select_related("unit", "drafted_by", "approved_by"),
+        "units": units_all() if needs_units else [],
+        "handlers": handler_choices(petition) if needs_handlers else [],
+        "similar": petition_selectors.petitions_similar(request.user, petition, limit=10),
+        "attachments": petition.attachments.all(),
+        "active": "search",
+    }
+
+
+@login_required
+def petition_detail_view(request, petition_id):
+    petition = _petition_or_404(request, petition_id)
+    return render(request, "web/petition_detail.html", _detail_context(request, petition))
+
+
+@login_required
+@require_POST
+def petition_act_view(request, petition_id, action):
+    petition = _petition_or_404(request, petition_id)
+    if action not in TABLE:
+        raise Http404
+    params = parse(action, request.POST)
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        version = None
+    try:
+        petition_act(actor=request.user, petition_id=petition.pk, action=action, version=version, params=params)
+    except ApplicationError as exc:
+        if exc.code == "not_found":
+            raise Http404 from None
+        petition = _petition_or_404(request, petition_id)
+        ctx = _detail_context(request, petition, failed_action=action, error=exc, values=request.POST)
+        return render(request, "web/petition_detail.html", ctx, status=exc.status)
+    messages.success(request, _("已完成：%(a)s") % {"a": TABLE[action].label})
+    return redirect("web:petition", petition_id=petition.pk)
