@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "xinfang.petitions",
     "xinfang.workflow",
     "xinfang.knowledge",
+    "xinfang.reports",
     "xinfang.api",
     "xinfang.web",
 ]
@@ -137,7 +138,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("XINFANG_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"},
+                "fontTools": {"level": "WARNING"}},
 }
 
 # ---- Domain settings (DESIGN §3, §4) -------------------------------------------------------
