@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export XINFANG_HOME := $(CURDIR)
 
-.PHONY: setup run test test-sqlite test-postgres lint bench browser messages screenshots clean
+.PHONY: setup run test lint bench browser fonts messages screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,16 @@ browser:
 	  else echo "Install Debian's chromium package for the browser tests (sudo apt-get install chromium)"; exit 1; fi; \
 	fi
 
-run: setup
+# Chinese fonts for the PDF notices (embedded in every PDF); best effort when not root.
+fonts:
+	@if ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get install -y -qq fonts-noto-cjk >/dev/null 2>&1 || \
+	     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null)); \
+	  else echo "Note: install Debian's fonts-noto-cjk for Chinese PDF notices (sudo apt-get install fonts-noto-cjk)"; fi; \
+	fi
+
+run: setup fonts
 	$(BIN)/xinfang demo --if-empty
 	@echo "xinfang: http://127.0.0.1:$(PORT)/  (demo accounts: demo_clerk, demo_dispatcher, demo_handler, demo_leader, ... password: xinfang-demo-2026)"
 	$(BIN)/xinfang worker & trap "kill $$! 2>/dev/null" EXIT; \
@@ -53,7 +62,7 @@ bench: setup
 	$(BIN)/python -m bench
 
 screenshots: setup browser
-	$(BIN)/python -m docs.screenshots
+	$(BIN)/python docs/screenshots.py
 
 clean:
 	rm -rf var/test_* .pytest_cache
