@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -176,8 +177,8 @@ def petitions_close_expired(today: dt.date | None = None) -> int:
 # ---- calendar --------------------------------------------------------------------------------
 
 def calendar_year_set(*, actor, year: int, days: list[tuple[dt.date, bool, str]]) -> int:
-    """Enter a year's State Council schedule (holidays and 调休 workdays); recompute the open
-    deadlines that were provisional. Returns how many deadlines were recomputed."""
+    """Enter (or correct) a year's State Council schedule (holidays and 调休 workdays); recompute the
+    open deadlines that were provisional or whose period touches that year. Returns how many."""
     if not 2000 <= int(year) <= 2100:
         raise ApplicationError(_("年份无效。"), "invalid", "year")
     for day, _is_work, _name in days:
@@ -191,15 +192,20 @@ def calendar_year_set(*, actor, year: int, days: list[tuple[dt.date, bool, str]]
                      data={"days": len(days)})
         transaction.on_commit(bizcal.invalidate)
         bizcal.invalidate()
-        return deadlines_recompute(provisional_only=True)
+        return deadlines_recompute(provisional_only=True, year=int(year))
 
 
-def deadlines_recompute(*, provisional_only: bool = True) -> int:
-    """Recompute stored due dates (after a calendar change) and the petitions' current deadlines."""
+def deadlines_recompute(*, provisional_only: bool = True, year: int | None = None) -> int:
+    """Recompute stored due dates (after a calendar change) and the petitions' current deadlines.
+    With `provisional_only`, only the provisional ones and (given `year`) those whose period touches
+    that year: a correction of a known year moves the deadlines running through it."""
     cal = bizcal.current_calendar()
     qs = Deadline.objects.filter(met_at__isnull=True, cancelled=False)
     if provisional_only:
-        qs = qs.filter(provisional=True)
+        touched = Q(provisional=True)
+        if year is not None:
+            touched |= Q(start__year__lte=year, due__year__gte=year)
+        qs = qs.filter(touched)
     petitions, count = set(), 0
     for d in qs.iterator(chunk_size=2000):
         due, provisional = dl.compute_due(d.start, d.days, d.working_days, d.extra_days, cal)
