@@ -1,6 +1,6 @@
 from django.utils import timezone
 
-from xinfang.org.choices import Role
+from xinfang.org.admin_scope import is_global_admin
 from xinfang.org.jurisdiction import all_roles, units_of
 
 from .navigation import navigation
@@ -14,6 +14,6 @@ def workbench(request):
     from xinfang.workflow.config_services import calendar_missing_years
 
     roles = all_roles(user)
-    missing = calendar_missing_years(timezone.localdate()) if Role.ADMIN in roles else []
+    missing = calendar_missing_years(timezone.localdate()) if is_global_admin(user) else []
     return {"nav": navigation(request), "my_units": units_of(user), "my_roles": roles,
             "calendar_missing": missing}

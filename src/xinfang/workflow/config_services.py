@@ -68,8 +68,14 @@ def deadline_policy_save(*, actor, policy: DeadlinePolicy) -> DeadlinePolicy:
     if policy.days < 0 or policy.days > 365:
         raise ApplicationError(_("天数应在0到365之间。"), "invalid", "days")
     default_days, default_working, _src = dl.DEFAULT_POLICIES[policy.key]
-    if policy.unit_id is not None and policy.days > default_days and policy.working_days == default_working:
-        raise ApplicationError(_("地方时限只能缩短，不能超过法定的%(n)d天。") % {"n": default_days}, "invalid", "days")
+    if policy.unit_id is not None:
+        # A unit's row may only tighten: the same way of counting, no more days than the default.
+        if policy.working_days != default_working:
+            raise ApplicationError(_("地方时限须与默认规则采用相同的计算方式（自然日或工作日）。"), "invalid",
+                                   "working_days")
+        if policy.days > default_days:
+            raise ApplicationError(_("地方时限只能缩短，不能超过法定的%(n)d天。") % {"n": default_days}, "invalid",
+                                   "days")
     with transaction.atomic():
         policy.save()
         audit_record(actor=actor, action="deadline_policy.save", obj=policy,
@@ -77,3 +83,18 @@ def deadline_policy_save(*, actor, policy: DeadlinePolicy) -> DeadlinePolicy:
                            "unit": policy.unit_id, "active": policy.is_active})
         transaction.on_commit(dl.invalidate_policies)
     return policy
+
+
+def deadline_policy_delete(*, actor, policy_id) -> None:
+    """Remove a unit's own time limit, so the unit falls back to the default again. Default rows
+    (no unit) are never deleted: switch them off or edit them instead."""
+    policy = DeadlinePolicy.objects.filter(pk=policy_id).select_related("unit").first()
+    if policy is None:
+        raise ApplicationError(_("时限规则不存在。"), "not_found")
+    if policy.unit_id is None:
+        raise ApplicationError(_("默认时限不能删除，可以修改或停用。"), "conflict")
+    with transaction.atomic():
+        audit_record(actor=actor, action="deadline_policy.delete", obj=policy,
+                     data={"key": policy.key, "days": policy.days, "unit": policy.unit_id})
+        policy.delete()
+        transaction.on_commit(dl.invalidate_policies)
