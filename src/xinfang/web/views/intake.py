@@ -1,14 +1,162 @@
-"""登记 (intake). Placeholder until the intake module is built."""
+"""登记 (intake): the per-channel form, its htmx look-ups, and the printable 登记回执.
 
+The query code is shown once: right after registration it goes into a flash message and, encrypted,
+into the session until the receipt is first opened. It is never stored with the petition (only its
+keyed hash is).
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from xinfang.common import crypto
+from xinfang.common.errors import ApplicationError, NotFound
+from xinfang.petitions import lookup
+from xinfang.petitions.selectors import in_handling_chain, petition_get
+
+from .. import intake_forms as forms
+
+SESSION_CODES = "xinfang_query_codes"
+ROW_KEY = re.compile(r"^p-(\d{1,3})-(id_number|phone|name)$")
+SESSION_CHANNEL = "xinfang_intake_channel"
 
 
 @login_required
 def intake_view(request):
-    return render(request, "web/todo.html", {"active": "intake"})
+    """登记: open the form of the channel the clerk used last (来访 at first)."""
+    channel = request.session.get(SESSION_CHANNEL)
+    if channel not in forms.CHANNELS:
+        channel = "visit"
+    return redirect("web:intake_channel", channel=channel)
+
+
+def _form_context(request, data: forms.IntakeInput, *, error: ApplicationError | None = None) -> dict:
+    spec = forms.CHANNELS[data.channel]
+    repeat = None
+    if data.values.get("repeat_of"):
+        try:
+            repeat = petition_get(request.user, data.values["repeat_of"])
+        except NotFound:
+            repeat = None
+    error_field = forms.input_name(error.field) if error else ""
+    first = f"p-0-{spec.columns[0]}"
+    autofocus = error_field or first
+    if error_field == "petitioners":  # too many representatives, or a person entered twice
+        autofocus = "p-0-rep" if data.representatives > settings.XINFANG["MAX_REPRESENTATIVES"] else first
+    for row in data.rows:
+        prefix = f"p-{row.index}-"
+        row.error = error_field[len(prefix):] if error_field.startswith(prefix) else ""
+        row.autofocus = autofocus[len(prefix):] if autofocus.startswith(prefix) else ""
+    return {
+        "active": "intake", "spec": spec, "data": data, "rows": data.rows, "autofocus": autofocus,
+        "template_row": forms.Row("__i__"), "columns": spec.columns,
+        "channel_label": dict(forms.choices()["channels"])[data.channel],
+        "error": error, "error_field": error_field,
+        "units": forms.clerk_units(request.user), "repeat": repeat,
+        "category_options": lookup.category_options(), "region_options": lookup.region_options(request.user),
+        "unit_options": lookup.unit_options(request.user), "max_reps": settings.XINFANG["MAX_REPRESENTATIVES"],
+        "group_min": settings.XINFANG["GROUP_MIN"], "collective_min": settings.XINFANG["COLLECTIVE_MIN"],
+        "lost_files": [f.name for f in data.files] if error else [],
+        **forms.choices(),
+    }
 
 
 @login_required
+def intake_channel_view(request, channel):
+    """The form for one channel; POST registers (422 with everything kept on a refusal)."""
+    if channel not in forms.CHANNELS:
+        raise Http404
+    if not forms.clerk_units(request.user):
+        return render(request, "web/intake/forbidden.html", {"active": "intake"}, status=403)
+    request.session[SESSION_CHANNEL] = channel
+    if request.method != "POST":
+        return render(request, "web/intake/form.html", _form_context(request, forms.IntakeInput.blank(channel)))
+    data = forms.IntakeInput.from_post(channel, request.POST, request.FILES)
+    try:
+        petition, code = forms.register(actor=request.user, data=data)
+    except ApplicationError as exc:
+        return render(request, "web/intake/form.html", _form_context(request, data, error=exc),
+                      status=422 if exc.code == "invalid" else exc.status)
+    codes = request.session.get(SESSION_CODES, {})
+    codes = dict(list(codes.items())[-9:])  # a few receipts may be pending; never more
+    codes[str(petition.pk)] = crypto.encrypt(code)
+    request.session[SESSION_CODES] = codes
+    text = format_html(_("已登记，编号 {number}，查询码 {code}（仅显示这一次，请告知信访人）。"),
+                       number=format_html("<b>{}</b>", petition.number), code=format_html('<b class="query-code">{}</b>', code))
+    messages.success(request, format_html(
+        '{text} <a href="{receipt}" target="_blank" class="receipt-link">{print}</a> · <a href="{again}">{more}</a>',
+        text=text, receipt=reverse("web:receipt", args=[petition.pk]), print=_("打印登记回执"),
+        again=reverse("web:intake_channel", args=[channel]), more=_("继续登记")))
+    return redirect("web:petition", petition_id=petition.pk)
+
+
+@login_required
+@require_POST
+def intake_lookup_view(request):
+    """The earlier petitions of whoever matches the petitioner row being typed (htmx). POST, so
+    that ID numbers and phones never appear in URLs or access logs."""
+    typed = {"id_number": "", "phone": "", "name": ""}
+    row = "0"
+    for key, value in request.POST.items():
+        m = ROW_KEY.match(key)
+        if m:
+            row, name = m.groups()
+        elif key in typed:
+            name = key
+        else:
+            continue
+        typed[name] = value.strip()[:64]
+    keys = lookup.lookup_keys(**typed)
+    matches = lookup.petitioner_matches(request.user, **keys) if any(keys.values()) else []
+    return render(request, "web/intake/_lookup.html", {
+        "matches": matches, "keys": keys, "typed": any(typed.values()), "row": row, "who": typed["name"],
+        "total": sum(m.total for m in matches), "open_total": sum(m.open_total for m in matches)})
+
+
+@login_required
+def intake_repeat_view(request):
+    """Link (or unlink) the new petition as a repeat of an earlier one (htmx)."""
+    repeat = None
+    ref = request.GET.get("petition", "")
+    if ref:
+        try:
+            repeat = petition_get(request.user, ref)
+        except NotFound:
+            raise Http404 from None
+    return render(request, "web/intake/_repeat.html", {"repeat": repeat})
+
+
+@never_cache
+@login_required
 def receipt_view(request, petition_id):
-    return render(request, "web/todo.html", {})
+    """登记回执: printable; the query code appears only on the first opening after registration."""
+    try:
+        petition = petition_get(request.user, petition_id)
+    except NotFound:
+        raise Http404 from None
+    codes = request.session.get(SESSION_CODES, {})
+    token = codes.pop(str(petition.pk), None)
+    if token is not None:
+        request.session[SESSION_CODES] = codes
+    code = crypto.decrypt(token) if token else ""
+    hidden = petition.nature == "accusation" and not in_handling_chain(request.user, petition)
+    links = [] if hidden else list(petition.petitioner_links.select_related("petitioner"))
+    reps = [lk for lk in links if lk.is_representative] or links
+    accept = petition.deadlines.filter(kind="accept").order_by("id").first()
+    return render(request, "web/intake/receipt.html", {
+        "p": petition, "code": code, "hidden": hidden, "names": [lk.petitioner.masked_name for lk in reps[:5]],
+        "more": max(petition.headcount - len(reps[:5]), 0), "accept": accept,
+        "portal_url": request.build_absolute_uri("/portal/"), "today": timezone.localdate(),
+    })
