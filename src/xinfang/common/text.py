@@ -11,3 +11,11 @@ def normalise(text: str | None) -> str:
     if not text:
         return ""
     return _WS.sub(" ", unicodedata.normalize("NFKC", text)).strip()
+
+
+def clean(text: str | None) -> str:
+    """For stored text: every kind of space folded to one, trimmed; characters kept as typed
+    (full-width Chinese punctuation such as ：stays)."""
+    if not text:
+        return ""
+    return _WS.sub(" ", text).strip()

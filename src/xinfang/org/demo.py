@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from .choices import Level, Role, UnitKind
@@ -53,15 +55,19 @@ def _unit(org, code, name, kind, level, region, parent=None):
     return u
 
 
-def _user(org, username, full_name, unit, *roles, password=DEMO_PASSWORD, hash_password=True):
+_hashes: dict[tuple[str, str], str] = {}
+
+
+def _user(org, username, full_name, unit, *roles, password=DEMO_PASSWORD):
     User = get_user_model()
     user = User.objects.filter(username=username).first()
     if user is None:
         user = User(username=username, first_name=full_name[1:], last_name=full_name[:1], is_staff=False)
-        if hash_password:
-            user.set_password(password)
-        else:
-            user.set_unusable_password()
+        # one (slow, Argon2) hash for every demo account sharing the password
+        hasher = settings.PASSWORD_HASHERS[0]
+        if (hasher, password) not in _hashes:
+            _hashes[(hasher, password)] = make_password(password)
+        user.password = _hashes[(hasher, password)]
         user.save()
         StaffProfile.objects.create(user=user, full_name=full_name)
     for role in roles:

@@ -26,7 +26,7 @@ def petitions_visible(user) -> QuerySet[Petition]:
 def petition_get(user, petition_id, *, for_update: bool = False) -> Petition:
     qs = petitions_visible(user).select_related(
         "receiving_unit", "handling_unit", "review_unit", "category", "problem_region", "accused_unit",
-        "clerk", "handler", "repeat_of", "merged_into")
+        "clerk", "handler")
     try:
         pk = int(petition_id)
     except (TypeError, ValueError):

@@ -14,11 +14,12 @@ from django.utils.translation import gettext as _
 
 from xinfang.common import crypto
 from xinfang.common.errors import ApplicationError
-from xinfang.common.text import normalise
+from xinfang.common.text import clean, normalise
 from xinfang.common.validators import validate_id_number, validate_phone
 from xinfang.org.choices import LEVEL_RANK, Level
 from xinfang.org.models import Region, Unit
 
+from . import search
 from .choices import AttachmentKind, Channel, DemandType, Nature, VisitKind
 from .models import Attachment, Category, NumberSequence, Petition, Petitioner, PetitionPetitioner
 
@@ -88,7 +89,7 @@ def petitioner_upsert(data: PetitionerInput, index: int = 0) -> Petitioner:
         raise ApplicationError(_("信访人姓名过长。"), "invalid", prefix + "name")
     id_number = validate_id_number(data.id_number, prefix + "id_number") if data.id_number else ""
     phone = validate_phone(data.phone, prefix + "phone") if data.phone else ""
-    address = normalise(data.address)[:200]
+    address = clean(data.address)[:200]
     found = None
     if id_number:
         found = Petitioner.objects.filter(id_number_index=crypto.blind_index(id_number, "id")).first()
@@ -119,7 +120,7 @@ def petition_create(*, clerk, unit: Unit, channel: str, received_at: dt.datetime
     nature = _choice(nature or Nature.APPEAL, Nature, "nature", _("性质"))
     if demand_type:
         demand_type = _choice(demand_type, DemandType, "demand_type", _("诉求类型"))
-    title, content, demands = normalise(title), (content or "").strip(), (demands or "").strip()
+    title, content, demands = clean(title), (content or "").strip(), (demands or "").strip()
     if not title:
         raise ApplicationError(_("请填写标题。"), "invalid", "title")
     if len(title) > 200:
@@ -175,13 +176,14 @@ def petition_create(*, clerk, unit: Unit, channel: str, received_at: dt.datetime
             number=number, year=year, seq=seq, channel=channel, received_at=received_at, receiving_unit=unit,
             clerk=clerk, title=title, content=content, demands=demands, category=cat, nature=nature,
             demand_type=demand_type, problem_region=region, accused_unit=accused,
-            accused_person=normalise(accused_person)[:64], repeat_of=repeat_of,
+            accused_person=clean(accused_person)[:64], repeat_of=repeat_of,
             is_escalated=is_escalated(unit, region), headcount=count, visit_kind=kind,
             is_litigation=is_litigation, is_urgent=is_urgent, is_anonymous=is_anonymous,
             external_id=(external_id or "")[:64], query_code_hash=query_code_hash(number, code))
         PetitionPetitioner.objects.bulk_create([
             PetitionPetitioner(petition=petition, petitioner=p, is_representative=inp.representative, position=i)
             for i, (p, inp) in enumerate(zip(people, petitioners, strict=True))])
+        search.index_petition(petition)
     return petition, code
 
 

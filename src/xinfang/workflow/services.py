@@ -18,7 +18,7 @@ from xinfang.org.jurisdiction import memberships
 from xinfang.org.models import Unit
 from xinfang.petitions.choices import OPEN_STATES, Channel, Status
 from xinfang.petitions.models import Petition, PetitionAccess
-from xinfang.petitions.selectors import petition_get
+from xinfang.petitions.selectors import petitions_visible
 from xinfang.petitions.services import PetitionerInput, petition_create
 
 from . import deadlines as dl
@@ -103,7 +103,12 @@ def petition_act(*, actor, petition_id, action: str, version, params: dict | Non
             if petition is None:
                 raise NotFound(_("信访件不存在。"))
         else:
-            petition_get(actor, petition_id)  # jurisdiction: 404 outside it
+            try:
+                visible = petitions_visible(actor).filter(pk=int(petition_id)).exists()
+            except (TypeError, ValueError):
+                visible = False
+            if not visible:  # jurisdiction: 404 outside it
+                raise NotFound(_("信访件不存在。"))
             petition = Petition.objects.select_for_update(of=("self",)).select_related(
                 "receiving_unit", "handling_unit", "review_unit", "accused_unit").get(pk=petition_id)
         if petition.version != version:
