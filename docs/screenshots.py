@@ -25,7 +25,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PAGES = [
     ("01-login", None, "/login/"),
     ("02-home-clerk", "demo_clerk", "/"),
-    ("03-intake-visit", "demo_clerk", "/intake/?channel=visit"),
+    ("03-intake-visit", "demo_clerk", "/intake/visit/"),
     ("04-queue-dispatcher", "demo_dispatcher", "/queue/all/"),
     ("05-petition-detail", "demo_dispatcher", "first-petition"),
     ("06-search", "demo_clerk", "/search/?q=%E5%81%9C%E8%BD%A6"),
