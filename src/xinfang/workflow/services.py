@@ -44,8 +44,9 @@ def _jsonable(data: dict) -> dict:
 
 
 def petition_register(*, actor, unit: Unit | None = None, petitioners: list[PetitionerInput] | None = None,
-                      **fields) -> tuple[Petition, str]:
-    """登记: the clerk's unit receives the petition; opens the 15-day route and acceptance limits."""
+                      issue_receipt: bool = True, **fields) -> tuple[Petition, str]:
+    """登记: the clerk's unit receives the petition; opens the 15-day route and acceptance limits.
+    `issue_receipt=False` (imports of legacy ledgers) records no 登记回执 to issue."""
     t = TABLE["register"]
     roles = roles_for(t)
     clerk_units = [m.unit for m in memberships(actor) if m.role in roles]
@@ -66,7 +67,8 @@ def petition_register(*, actor, unit: Unit | None = None, petitioners: list[Peti
         if dl.refresh_current_due(petition):
             petition.save()
         event_add(petition=petition, action="register", actor=actor, unit=unit, to_status=Status.REGISTERED,
-                  data={"documents": ["登记回执"], "channel": petition.channel, "headcount": petition.headcount})
+                  data={"documents": ["登记回执"] if issue_receipt else [], "channel": petition.channel,
+                        "headcount": petition.headcount, **({} if issue_receipt else {"imported": True})})
         audit_record(actor=actor, action="petition.register", obj=petition,
                      data={"number": petition.number, "unit": unit.code})
     return petition, code

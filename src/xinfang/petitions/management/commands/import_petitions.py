@@ -1,0 +1,105 @@
+"""`xinfang import petitions FILE [--column FIELD=HEADER …] [--channel C] [--unit CODE] --user USERNAME`.
+
+Every row is checked first and all errors are reported together; only a file without errors is
+imported, in one transaction (all rows or none). Exit status 1 when anything failed.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
+
+from xinfang.common.errors import ApplicationError
+from xinfang.petitions.choices import Channel
+from xinfang.petitions.importer import (
+    FIELD_ORDER,
+    MAX_BYTES,
+    channel_code,
+    error_report_lines,
+    field_label,
+    import_table,
+    match_headers,
+    parse_mapping_args,
+    read_table,
+    resolve_unit,
+)
+
+PHASES = {"validate": "校验", "write": "写入"}
+
+
+class Command(BaseCommand):
+    help = "批量导入信访件（.xlsx 或 .csv）：先校验全部行，无错误才在一个事务中全部导入。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="台账文件（.xlsx 或 .csv，CSV 可为 UTF-8 或 GBK 编码）")
+        parser.add_argument("--column", action="append", default=[], metavar="FIELD=HEADER",
+                            help="列映射，可重复。字段：" + ", ".join(FIELD_ORDER))
+        parser.add_argument("--channel", default="",
+                            help="默认信访形式（文件中没有“信访形式”列或该列为空时使用）：代码或名称，如 visit、来访、"
+                                 "12345热线。可选：" + ", ".join(Channel.values))
+        parser.add_argument("--unit", default="", help="登记单位代码（默认：登记人的第一个登记单位）")
+        parser.add_argument("--user", default="", help="登记人用户名（必填，须有登记权限）")
+        parser.add_argument("--dry-run", action="store_true", help="只校验并试写，最后全部撤销")
+
+    def handle(self, *args, **options):
+        with translation.override(settings.LANGUAGE_CODE):
+            return self._handle(**options)
+
+    def _handle(self, **options):
+        path = Path(options["file"])
+        if not path.is_file():
+            raise CommandError(f"文件不存在：{path}")
+        if path.stat().st_size > MAX_BYTES:
+            raise CommandError(f"文件过大：不能超过{MAX_BYTES >> 20} MB。请拆分后分批导入。")
+        if not options["user"]:
+            raise CommandError("请用 --user 指定登记人（须有登记权限的用户名）。")
+        channel = ""
+        if options["channel"]:
+            channel = channel_code(options["channel"])
+            if channel is None:
+                raise CommandError(f"信访形式取值无效：{options['channel']}。可填：" + "、".join(
+                    str(label) for _v, label in Channel.choices))
+        user = get_user_model().objects.filter(username=options["user"], is_active=True).first()
+        if user is None:
+            raise CommandError(f"用户不存在或已停用：{options['user']}")
+        try:
+            explicit = parse_mapping_args(options["column"])
+            unit = resolve_unit(user, options["unit"] or None)
+            table = read_table(path.read_bytes(), path.name, explicit_headers=explicit.values())
+            mapping = match_headers(table.headers, explicit)
+        except ApplicationError as exc:
+            raise CommandError(f"导入失败：{exc.message}") from None
+        out = self.stdout
+        where = f"（工作表“{table.sheet}”）" if table.sheet else ""
+        out.write(f"文件：{path.name}{where}，表头在第{table.header_row}行，数据{len(table.rows)}行。")
+        out.write(f"登记单位：{unit.name}（{unit.code}），登记人：{user.username}")
+        out.write("列映射：" + "；".join(f"{field_label(k)}({k})←“{v}”" for k, v in mapping.items()))
+        if "title" not in mapping:
+            out.write("标题：文件中没有标题列，取反映内容的第一句。")
+
+        def progress(phase: str, done: int, total: int):
+            self.stderr.write(f"\r已{PHASES.get(phase, phase)} {done}/{total}", ending="")
+            if done >= total:
+                self.stderr.write("")
+
+        result = import_table(table, mapping, actor=user, unit=unit, default_channel=channel,
+                              progress=progress if sys.stderr.isatty() else None, dry_run=options["dry_run"])
+        if result.errors:
+            general = [e.message for e in result.errors if e.row is None]
+            if general and len(general) == len(result.errors):
+                raise CommandError("导入失败：" + "".join(general) + "未导入任何信访件。")
+            rows = len({e.row for e in result.errors if e.row is not None})
+            for line in error_report_lines(result.errors):
+                self.stderr.write(line)
+            raise CommandError(f"导入失败：共{len(result.errors)}处错误（涉及{rows}行），未导入任何信访件。"
+                               "请修改文件后重新导入。")
+        if options["dry_run"]:
+            out.write(self.style.SUCCESS(f"校验通过：共{result.total}行，可导入{result.created}件（试运行，未写入）。"))
+            return
+        span = f"，编号 {result.numbers[0]} 至 {result.numbers[-1]}" if result.numbers else ""
+        out.write(self.style.SUCCESS(f"导入成功：共导入{result.created}件信访件{span}。"))
