@@ -24,8 +24,13 @@ def petition_list_item(p: Petition) -> dict:
     }
 
 
+def petitioners_hidden(user, p: Petition) -> bool:
+    """An accuser's identity is shown only inside the handling chain (S22 Art 30, DESIGN §5)."""
+    return p.nature == Nature.ACCUSATION and not in_handling_chain(user, p)
+
+
 def petition_detail(user, p: Petition) -> dict:
-    hidden = p.nature == Nature.ACCUSATION and not in_handling_chain(user, p)
+    hidden = petitioners_hidden(user, p)
     people = [] if hidden else [
         {"id": link.petitioner.pk, "name": link.petitioner.masked_name,
          "id_number": link.petitioner.masked_id_number, "phone": link.petitioner.masked_phone,

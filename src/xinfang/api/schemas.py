@@ -3,40 +3,68 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import AfterValidator, Field
+from pydantic_core import PydanticCustomError
+
+# Database ids are 64-bit; anything else names no row (path ids outside it answer 404).
+MAX_ID = 2**63 - 1
+PetitionId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def text_problem(value: str) -> bool:
+    """True when a string cannot be stored: a NUL character (PostgreSQL refuses it) or a lone
+    surrogate (not encodable as UTF-8)."""
+    if "\x00" in value:
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _storable(value: str) -> str:
+    if text_problem(value):
+        raise PydanticCustomError("text_invalid", "text contains NUL or an unpaired surrogate")
+    return value
+
+
+# Every free-text input goes through this type, so nothing unstorable reaches the database.
+Text = Annotated[str, AfterValidator(_storable)]
 
 
 class PetitionerIn(Schema):
-    name: str = Field(max_length=64)
-    id_number: str = Field("", max_length=32)
-    phone: str = Field("", max_length=32)
-    address: str = Field("", max_length=200)
+    name: Text = Field(max_length=64)
+    id_number: Text = Field("", max_length=32)
+    phone: Text = Field("", max_length=32)
+    address: Text = Field("", max_length=200)
     representative: bool = False
-    kind: str = "person"
+    kind: Text = Field("person", max_length=16)
 
 
 class PetitionIn(Schema):
-    channel: str
+    channel: Text = Field(max_length=32)
     received_at: dt.datetime
-    title: str = Field(max_length=200)
-    content: str = Field(max_length=50000)
-    demands: str = Field("", max_length=20000)
-    category: str | None = None
-    nature: str = "appeal"
-    demand_type: str = ""
-    problem_region: str | None = None
-    headcount: int | None = None
-    accused_unit: str | None = None
-    accused_person: str = Field("", max_length=64)
+    title: Text = Field(max_length=200)
+    content: Text = Field(max_length=50000)
+    demands: Text = Field("", max_length=20000)
+    category: Text | None = Field(None, max_length=16)
+    nature: Text = Field("appeal", max_length=32)
+    demand_type: Text = Field("", max_length=32)
+    problem_region: Text | None = Field(None, max_length=32)
+    headcount: int | None = Field(None, ge=1, le=100000)
+    accused_unit: Text | None = Field(None, max_length=64)
+    accused_person: Text = Field("", max_length=64)
     petitioners: list[PetitionerIn] = Field(default_factory=list, max_length=200)
     is_litigation: bool = False
     is_urgent: bool = False
     is_anonymous: bool = False
-    external_id: str = Field("", max_length=64)
-    repeat_of: str | None = None
-    unit: str | None = None
+    external_id: Text = Field("", max_length=64)
+    repeat_of: Text | None = Field(None, max_length=64)
+    unit: Text | None = Field(None, max_length=64)
 
 
 class Ref(Schema):
@@ -179,3 +207,46 @@ class ErrorBody(Schema):
 
 class ErrorOut(Schema):
     error: ErrorBody
+
+
+# ---- insight -----------------------------------------------------------------------------------
+
+class SuggestIn(Schema):
+    title: Text = Field("", max_length=200)
+    content: Text = Field("", max_length=50000)
+
+
+class CategorySuggestionOut(Schema):
+    code: str
+    name: str
+    confidence: float
+    keywords: list[str]
+
+
+class SuggestOut(Schema):
+    method: str
+    suggestions: list[CategorySuggestionOut]
+
+
+# ---- reports -----------------------------------------------------------------------------------
+
+class SummaryFilters(Schema):
+    date_from: dt.date | None = Field(None, alias="from")
+    date_to: dt.date | None = Field(None, alias="to")
+    unit: Text | None = Field(None, max_length=64)
+
+
+class VisitCounts(Schema):
+    batches: int
+    person_times: int
+
+
+class SummaryOut(Schema):
+    date_from: dt.date | None
+    date_to: dt.date | None
+    unit: Ref | None
+    items: int
+    visits: VisitCounts
+    by_channel: dict[str, int]
+    by_status: dict[str, int]
+    by_visit_kind: dict[str, VisitCounts]

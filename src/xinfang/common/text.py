@@ -19,3 +19,14 @@ def clean(text: str | None) -> str:
     if not text:
         return ""
     return _WS.sub(" ", text).strip()
+
+
+def has_bad_characters(text: str) -> bool:
+    """NUL and unpaired surrogates: neither database can store them faithfully."""
+    if "\x00" in text:
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False

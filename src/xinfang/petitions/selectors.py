@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from xinfang.common.errors import NotFound
 from xinfang.org.jurisdiction import is_global, units_of, visible_unit_ids
 
+from .choices import Nature
 from .models import Category, Petition, PetitionAccess, Petitioner
 
 
@@ -91,10 +92,15 @@ def petition_list(user, *, status=None, channel=None, q=None, unit=None, visit_k
 
 def petitions_similar(user, petition: Petition, limit: int = 20):
     """Earlier or later petitions of the same petitioners (同人), within the user's scope."""
+    # An accuser's identity stays inside the handling chain (S22 Art 30): an accusation the user may
+    # not see the accuser of links to nothing, and is never shown as linked to another petition.
+    if petition.nature == Nature.ACCUSATION and not in_handling_chain(user, petition):
+        return []
     people = petition.petitioner_links.values_list("petitioner_id", flat=True)
-    return list(petitions_visible(user).filter(petitioner_links__petitioner_id__in=list(people))
-                .exclude(pk=petition.pk).select_related("receiving_unit", "handling_unit", "category")
-                .distinct().order_by("-received_at")[:limit])
+    rows = (petitions_visible(user).filter(petitioner_links__petitioner_id__in=list(people))
+            .exclude(pk=petition.pk).select_related("receiving_unit", "handling_unit", "review_unit", "category")
+            .distinct().order_by("-received_at")[: limit * 2])
+    return [p for p in rows if p.nature != Nature.ACCUSATION or in_handling_chain(user, p)][:limit]
 
 
 def in_handling_chain(user, petition: Petition) -> bool:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from xinfang.common import crypto
 from xinfang.common.errors import ApplicationError
-from xinfang.common.text import clean, normalise
+from xinfang.common.text import clean, has_bad_characters, normalise
 from xinfang.common.validators import validate_id_number, validate_phone
 from xinfang.org.choices import LEVEL_RANK, Level
 from xinfang.org.models import Region, Unit
@@ -116,6 +116,14 @@ def petition_create(*, clerk, unit: Unit, channel: str, received_at: dt.datetime
                     external_id: str = "", repeat_of: Petition | None = None) -> tuple[Petition, str]:
     """Validate and store a new petition; returns it with its query code (shown once, stored hashed)."""
     petitioners = petitioners or []
+    texts = {"title": title, "content": content, "demands": demands, "accused_person": accused_person,
+             "external_id": external_id}
+    for i, p in enumerate(petitioners):
+        texts.update({f"petitioners[{i}].name": p.name, f"petitioners[{i}].address": p.address,
+                      f"petitioners[{i}].id_number": p.id_number, f"petitioners[{i}].phone": p.phone})
+    for name, value in texts.items():
+        if value and has_bad_characters(str(value)):
+            raise ApplicationError(_("含有无法保存的字符（如空字符），请删除后重试。"), "invalid", name)
     channel = _choice(channel, Channel, "channel", _("信访形式"))
     nature = _choice(nature or Nature.APPEAL, Nature, "nature", _("性质"))
     if demand_type:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from xinfang.common.calendar import current_calendar, working_days_between
 from xinfang.common.errors import ApplicationError
+from xinfang.common.text import has_bad_characters
 from xinfang.org.choices import Role
 from xinfang.org.jurisdiction import has_role
 from xinfang.org.models import Unit
@@ -40,7 +41,11 @@ class Ctx:
 
 def _text(ctx: Ctx, name: str, label: str, required: bool = True, max_len: int = 20000) -> str:
     value = ctx.params.get(name)
+    if value is not None and not isinstance(value, str | int | float) or isinstance(value, bool):
+        raise ApplicationError(_("%(label)s应为文本。") % {"label": label}, "invalid", name)
     value = "" if value is None else str(value).strip()
+    if has_bad_characters(value):
+        raise ApplicationError(_("%(label)s含有无法保存的字符。") % {"label": label}, "invalid", name)
     if required and not value:
         raise ApplicationError(_("请填写%(label)s。") % {"label": label}, "invalid", name)
     if len(value) > max_len:
@@ -54,7 +59,7 @@ def _int(ctx: Ctx, name: str, label: str, lo: int, hi: int) -> int:
         number = int(value)
         if isinstance(value, bool) or str(number) != str(value).strip():
             raise ValueError
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ApplicationError(_("%(label)s应为整数。") % {"label": label}, "invalid", name) from None
     if not lo <= number <= hi:
         raise ApplicationError(_("%(label)s应在%(lo)d到%(hi)d之间。") % {"label": label, "lo": lo, "hi": hi},

@@ -11,13 +11,21 @@ from ..schemas import CategoryOut, MeOut, RegionOut, UnitOut
 router = Router(tags=["org"])
 
 
+def display_name(user) -> str:
+    """A Chinese name is family name first, without a space (get_full_name() gives "first last")."""
+    profile = getattr(user, "staff_profile", None)  # RelatedObjectDoesNotExist is an AttributeError
+    if profile is not None and profile.full_name:
+        return profile.full_name
+    return f"{user.last_name}{user.first_name}".strip() or user.username
+
+
 @router.get("/me", response=MeOut, summary="当前用户")
 def me(request):
     user = request.user
     units: dict[int, dict] = {}
     for m in memberships(user):
         units.setdefault(m.unit_id, {"code": m.unit.code, "name": m.unit.name, "roles": []})["roles"].append(m.role)
-    return {"username": user.username, "name": user.get_full_name() or user.username,
+    return {"username": user.username, "name": display_name(user),
             "is_superuser": user.is_superuser, "roles": sorted(all_roles(user)), "units": list(units.values())}
 
 

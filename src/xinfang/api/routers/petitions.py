@@ -5,6 +5,13 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from ninja import Body, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
+from pydantic import Field
+
+try:
+    from ninja import Status
+except ImportError:  # django-ninja < 1.6 takes a (status, body) tuple
+    def Status(status, body):  # noqa: N802
+        return status, body
 
 from xinfang.common.errors import ApplicationError
 from xinfang.org.models import Unit
@@ -13,21 +20,54 @@ from xinfang.petitions.services import PetitionerInput, attachment_add
 from xinfang.workflow.selectors import petition_events
 from xinfang.workflow.services import petition_act, petition_register
 
-from ..presenters import event_item, petition_detail, petition_list_item
-from ..schemas import EventOut, PetitionCreatedOut, PetitionIn, PetitionListOut, PetitionOut, PetitionPage
+from ..presenters import event_item, petition_detail, petition_list_item, petitioners_hidden
+from ..schemas import (
+    EventOut,
+    PetitionCreatedOut,
+    PetitionId,
+    PetitionIn,
+    PetitionListOut,
+    PetitionOut,
+    PetitionPage,
+    Text,
+    text_problem,
+)
 
 router = Router(tags=["petitions"])
 
 
+MAX_PAGE_SIZE = 200
+
+
 class ListFilters(Schema):
-    status: str | None = None
-    channel: str | None = None
-    q: str | None = None
-    unit: str | None = None
-    visit_kind: str | None = None
-    warning_level: str | None = None
-    page: int = 1
-    page_size: int = 50
+    status: Text | None = Field(None, max_length=500)
+    channel: Text | None = Field(None, max_length=500)
+    q: Text | None = Field(None, max_length=500)
+    unit: Text | None = Field(None, max_length=64)
+    visit_kind: Text | None = Field(None, max_length=32)
+    warning_level: Text | None = Field(None, max_length=32)
+    page: int = Field(1, ge=1, le=1_000_000)
+    page_size: int = Field(50, ge=1)  # larger sizes are served as MAX_PAGE_SIZE
+
+
+def _unstorable(value, path: str = "") -> str | None:
+    """The path of the first string in a JSON value that cannot be stored (NUL, lone surrogate)."""
+    if isinstance(value, str):
+        return (path or "body") if text_problem(value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            sub = f"{path}.{key}" if path else str(key)
+            if text_problem(str(key)):
+                return sub
+            found = _unstorable(item, sub)
+            if found:
+                return found
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _unstorable(item, f"{path}[{i}]")
+            if found:
+                return found
+    return None
 
 
 @router.post("/petitions", response={201: PetitionCreatedOut}, summary="登记信访件")
@@ -49,13 +89,13 @@ def register(request, payload: PetitionIn):
     petition, code = petition_register(actor=request.user, unit=unit, petitioners=people, **fields)
     data = petition_detail(request.user, petition_get(request.user, petition.pk))
     data["query_code"] = code
-    return 201, data
+    return Status(201, data)
 
 
 @router.get("/petitions", response=PetitionPage, summary="信访件列表")
 def list_petitions(request, filters: Query[ListFilters]):
-    page_size = min(max(filters.page_size, 1), 200)
-    page = max(filters.page, 1)
+    page_size = min(filters.page_size, MAX_PAGE_SIZE)
+    page = filters.page
     qs = petition_list(request.user, **filters.dict(exclude={"page", "page_size"}))
     total = qs.count()
     rows = qs[(page - 1) * page_size: page * page_size]
@@ -64,14 +104,17 @@ def list_petitions(request, filters: Query[ListFilters]):
 
 
 @router.get("/petitions/{petition_id}", response=PetitionOut, summary="信访件详情")
-def detail(request, petition_id: int):
+def detail(request, petition_id: PetitionId):
     return petition_detail(request.user, petition_get(request.user, petition_id))
 
 
 @router.post("/petitions/{petition_id}/actions/{action}", response=PetitionOut, summary="流程操作")
-def act(request, petition_id: int, action: str, payload: Body[dict]):
+def act(request, petition_id: PetitionId, action: str, payload: Body[dict]):
     if not isinstance(payload, dict):
         raise ApplicationError(_("请求体应为 JSON 对象。"), "bad_request")
+    bad = _unstorable(payload)
+    if bad:
+        raise ApplicationError(_("字段“%(f)s”：包含无效字符（空字符或不成对的代理字符）。") % {"f": bad}, "invalid", bad)
     params = dict(payload)
     version = params.pop("version", None)
     petition_act(actor=request.user, petition_id=petition_id, action=action, version=version, params=params)
@@ -79,19 +122,25 @@ def act(request, petition_id: int, action: str, payload: Body[dict]):
 
 
 @router.get("/petitions/{petition_id}/events", response=list[EventOut], summary="流转记录")
-def events(request, petition_id: int):
+def events(request, petition_id: PetitionId):
     petition = petition_get(request.user, petition_id)
     return [event_item(e) for e in petition_events(petition)]
 
 
 @router.get("/petitions/{petition_id}/similar", response=list[PetitionListOut], summary="相似信访件")
-def similar(request, petition_id: int):
+def similar(request, petition_id: PetitionId):
     petition = petition_get(request.user, petition_id)
-    return [petition_list_item(p) for p in petitions_similar(request.user, petition)]
+    # "the same person's other petitions" would name a hidden accuser by association, both ways
+    if petitioners_hidden(request.user, petition):
+        return []
+    return [petition_list_item(p) for p in petitions_similar(request.user, petition)
+            if not petitioners_hidden(request.user, p)]
 
 
 @router.post("/petitions/{petition_id}/attachments", response={201: dict}, summary="上传附件")
-def upload(request, petition_id: int, file: File[UploadedFile], kind: Form[str] = "other"):
+def upload(request, petition_id: PetitionId, file: File[UploadedFile], kind: Form[Text] = "other"):
     petition = petition_get(request.user, petition_id)
+    if text_problem(file.name or ""):
+        raise ApplicationError(_("附件文件名包含无效字符。"), "invalid", "file")
     att = attachment_add(petition=petition, actor=request.user, uploaded=file, kind=kind)
-    return 201, {"id": att.pk, "name": att.original_name, "size": att.size, "kind": att.kind}
+    return Status(201, {"id": att.pk, "name": att.original_name, "size": att.size, "kind": att.kind})

@@ -1,0 +1,103 @@
+"""Category suggestions at intake (DESIGN §7): a small offline keyword scorer.
+
+The keywords are the names in the 内容分类 tree (all three levels), segmented with jieba; each
+first-level category scores the keywords of its subtree found in the petition's text, weighted by
+how specific a keyword is (the fewer first-level categories share it, the more it counts) and by
+how often it occurs (damped; an occurrence in the title counts twice). This is a stand-in until the trained classifier of a later
+issue; it never downloads anything and never calls out.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+
+import jieba
+
+from xinfang.common.text import normalise
+from xinfang.petitions.models import Category
+
+jieba.setLogLevel(logging.WARNING)
+_init_lock = threading.Lock()
+
+# Tree words that say nothing about the subject ("违规" is in nearly every complaint, whatever it is about).
+STOPWORDS = frozenset({"管理", "服务", "其他", "事项", "工作", "问题", "相关", "有关", "违规"})
+METHOD = "keywords"
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    code: str
+    name: str
+    confidence: float
+    keywords: tuple[str, ...]
+
+
+def _words(text: str) -> list[str]:
+    with _init_lock:  # jieba builds its prefix dictionary on first use; do that once
+        jieba.initialize()
+    return [t for t in jieba.cut_for_search(normalise(text)) if len(t) >= 2 and t not in STOPWORDS]
+
+
+def _tokens(text: str) -> set[str]:
+    return set(_words(text))
+
+
+@lru_cache(maxsize=4)
+def _index(rows: tuple[tuple[str, str, str], ...]) -> tuple[dict[str, tuple[str, str]], dict[str, dict[str, float]]]:
+    """From (code, name, path) rows: the roots {root code: (code, name)} and, per root, its
+    keywords with their weights."""
+    roots: dict[str, tuple[str, str]] = {}
+    words: dict[str, set[str]] = {}
+    for code, name, path in rows:
+        root = path.strip("/").split("/")[0]
+        if code == root:
+            roots[root] = (code, name)
+        # "国土/自然资源" names two things: segment each part
+        for part in name.replace("/", " ").split():
+            words.setdefault(root, set()).update(_tokens(part))
+            if len(part) >= 2 and part not in STOPWORDS:
+                words[root].add(part)
+    df: dict[str, int] = {}
+    for kws in words.values():
+        for kw in kws:
+            df[kw] = df.get(kw, 0) + 1
+    n = max(len(words), 1)
+    weights = {root: {kw: math.log(1 + n / df[kw]) for kw in kws} for root, kws in words.items() if root in roots}
+    return roots, weights
+
+
+def _tree() -> tuple[tuple[str, str, str], ...]:
+    return tuple(Category.objects.filter(is_active=True).order_by("path").values_list("code", "name", "path"))
+
+
+def category_suggestions(*, title: str = "", content: str = "", limit: int = 3) -> list[Suggestion]:
+    """Up to `limit` first-level categories for the text, best first, with a confidence in (0, 1).
+
+    The confidences of all suggestions add up to less than 1: a fixed share is kept back for
+    "none of these", so a single weak keyword never looks certain. No keyword, no suggestion."""
+    roots, weights = _index(_tree())
+    counts: dict[str, float] = {}
+    for word in _words(title or ""):
+        counts[word] = counts.get(word, 0) + 2.0
+    for word in _words(content or ""):
+        counts[word] = counts.get(word, 0) + 1.0
+    if not counts:
+        return []
+    scored = []
+    for root, kws in weights.items():
+        hits = sorted(counts.keys() & kws.keys(), key=lambda k: (-kws[k] * counts[k], k))
+        if not hits:
+            continue
+        score = sum(kws[k] * math.log1p(counts[k]) for k in hits)
+        scored.append((score, root, hits))
+    if not scored:
+        return []
+    total = sum(s for s, _r, _h in scored) + 1.0  # 1.0: the share kept for "none of these"
+    scored.sort(key=lambda x: (-x[0], x[1]))
+    return [Suggestion(code=roots[root][0], name=roots[root][1], confidence=round(score / total, 3),
+                       keywords=tuple(hits[:5]))
+            for score, root, hits in scored[:limit]]
