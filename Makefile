@@ -23,13 +23,21 @@ setup: $(VENV)/.installed messages
 	@mkdir -p var
 	$(BIN)/xinfang migrate --noinput -v 0
 
-# Debian's Chromium for the browser tests and CJK fonts for documents and screenshots.
+# Debian's Chromium for the browser tests, CJK fonts for documents and screenshots, and LibreOffice
+# (Writer, no GUI) to render the DOCX notices in the tests.
 browser:
 	@if ! command -v chromium >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    (apt-get install -y -qq chromium fonts-noto-cjk >/dev/null 2>&1 || \
 	     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null)); \
 	  else echo "Install Debian's chromium package for the browser tests (sudo apt-get install chromium)"; exit 1; fi; \
+	fi
+	@if ! command -v libreoffice >/dev/null && ! command -v soffice >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get install -y -qq --no-install-recommends libreoffice-writer-nogui >/dev/null 2>&1 || \
+	     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      libreoffice-writer-nogui >/dev/null)); \
+	  else echo "Install Debian's libreoffice-writer-nogui to render DOCX notices in the tests (sudo apt-get install libreoffice-writer-nogui)"; exit 1; fi; \
 	fi
 
 # Chinese fonts for the PDF notices (embedded in every PDF); best effort when not root.
