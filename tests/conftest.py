@@ -23,6 +23,9 @@ def _fast_passwords(settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_caches():
+    from django.core.cache import cache
+
+    cache.clear()  # e.g. the navigation's cached queue counts, keyed by user id
     bizcal.invalidate()
     dl.invalidate_policies()
     yield

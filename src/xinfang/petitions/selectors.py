@@ -85,8 +85,11 @@ def petition_list(user, *, status=None, channel=None, q=None, unit=None, visit_k
     if q:
         from django.db.models import Q
 
+        from .search import text_q
+
         q = str(q).strip()[:100]
-        qs = qs.filter(Q(title__icontains=q) | Q(content__icontains=q) | Q(number=q))
+        cond = text_q(q)
+        qs = qs.filter(Q(number=q) | cond) if cond is not None else qs
     return qs.order_by("-received_at", "-id")
 
 

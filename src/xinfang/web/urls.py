@@ -1,7 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import home, imports, intake, knowledge, manage, petitioners, petitions, search
+from .views import documents as document_views
+from .views import home, imports, intake, knowledge, manage, petitioners, petitions, reports, search
 
 app_name = "web"
 urlpatterns = [
@@ -69,4 +70,17 @@ urlpatterns = [
     path("manage/routing/", manage.routing_view, name="manage_routing"),
     path("manage/routing/<int:rule_id>/", manage.routing_edit_view, name="manage_routing_rule"),
     path("manage/routing/<int:rule_id>/delete/", manage.routing_delete_view, name="manage_routing_delete"),
+    # 报表 (statistics dashboard, bulletins, annual report, drill-down)
+    path("reports/", reports.reports_view, name="reports"),
+    path("reports/dashboard/", reports.dashboard_view, name="report_dashboard"),
+    path("reports/drill/", reports.drill_view, name="report_drill"),
+    path("reports/bulletin.<slug:fmt>", reports.bulletin_download_view, name="report_bulletin"),
+    path("reports/annual.<slug:fmt>", reports.annual_download_view, name="report_annual"),
+    # 文书 (issued notices, the case dossier)
+    path("documents/<int:document_id>.pdf", document_views.document_download_view, {"fmt": "pdf"}, name="document_pdf"),
+    path("documents/<int:document_id>.docx", document_views.document_download_view, {"fmt": "docx"},
+         name="document_docx"),
+    path("petitions/<int:petition_id>/dossier.pdf", document_views.dossier_view, name="dossier"),
+    path("petitions/<int:petition_id>/documents/regenerate/", document_views.documents_regenerate_view,
+         name="documents_regenerate"),
 ]

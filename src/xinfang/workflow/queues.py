@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -63,5 +64,22 @@ def queue(user, key: str) -> QuerySet[Petition]:
     return qs.none()
 
 
-def queue_counts(user) -> dict[str, int]:
-    return {key: queue(user, key).count() for key, _label in QUEUES}
+COUNTS_TTL = 20  # seconds: the navigation's counts may lag a move by this much
+
+
+def queue_counts(user, *, fresh: bool = False) -> dict[str, int]:
+    """The size of every queue, cached per user for a few seconds: the counts are shown on every
+    staff page and cost a scan of the user's jurisdiction each."""
+    key = f"xinfang:queue-counts:{user.pk}"
+    if not fresh:
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+    counts = {name: queue(user, name).count() for name, _label in QUEUES}
+    cache.set(key, counts, COUNTS_TTL)
+    return counts
+
+
+def queue_counts_forget(user_ids) -> None:
+    """Drop cached counts (after a move that changes what these users must do)."""
+    cache.delete_many([f"xinfang:queue-counts:{pk}" for pk in user_ids])

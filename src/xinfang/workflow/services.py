@@ -24,6 +24,7 @@ from xinfang.petitions.services import PetitionerInput, petition_create
 from . import deadlines as dl
 from .actions import EFFECTS, Ctx
 from .models import Deadline, PetitionEvent
+from .queues import queue_counts_forget
 from .rules import acting_unit, roles_for
 from .transitions import CITIZEN_ACTIONS, TABLE
 
@@ -138,6 +139,9 @@ def petition_act(*, actor, petition_id, action: str, version, params: dict | Non
                   to_status=petition.status, note=ctx.note, data=ctx.data, at=now)
         audit_record(actor=ctx.actor or "citizen", action=f"petition.{action}", obj=petition,
                      data={"from": from_status, "to": petition.status, "version": petition.version})
+        if ctx.actor is not None:
+            actor_pk = ctx.actor.pk
+            transaction.on_commit(lambda: queue_counts_forget([actor_pk]))
     return petition
 
 

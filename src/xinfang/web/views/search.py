@@ -1,9 +1,90 @@
-"""查询 (search). Placeholder until the search module is built."""
+"""查询 (search): text and filters over the user's jurisdiction, saved filters, xlsx export."""
 
+from __future__ import annotations
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.http import FileResponse, Http404, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from xinfang.audit.services import audit_record
+from xinfang.common.errors import ApplicationError, NotFound
+from xinfang.petitions.filters import PetitionFilter, petitions_search
+from xinfang.reports.exports import petitions_xlsx
+
+from ..saved_filters import saved_filter_delete, saved_filter_save, saved_filters_of
+from ..search_forms import SavedFilterForm, SearchForm, search_params
+from .common import SORTS, table_context
 
 
 @login_required
+@require_GET
 def search_view(request):
-    return render(request, "web/todo.html", {"active": "search"})
+    params = search_params(request.GET)
+    form = SearchForm(params or None, user=request.user)
+    ctx = {"active": "search", "form": form, "params": params.urlencode(), "saved": saved_filters_of(request.user),
+           "save_form": SavedFilterForm(initial={"query": params.urlencode()}), "criteria": []}
+    if form.is_bound and not form.is_valid():
+        ctx["invalid"] = True
+        return render(request, "web/search/search.html", ctx)
+    # without criteria: everything the user may see, newest first
+    flt = form.to_filter() if form.is_bound else PetitionFilter()
+    ctx.update(table_context(request, petitions_search(request.user, flt)))
+    if form.is_bound:
+        ctx["criteria"] = form.criteria()
+    return render(request, "web/search/search.html", ctx)
+
+
+@login_required
+@require_GET
+def search_export_view(request):
+    form = SearchForm(search_params(request.GET), user=request.user)
+    if not form.is_valid():
+        messages.error(request, _("查询条件有误，未导出。"))
+        return redirect(reverse("web:search") + "?" + search_params(request.GET).urlencode())
+    flt = form.to_filter()
+    sort = request.GET.get("sort")
+    qs = petitions_search(request.user, flt)
+    if sort in SORTS:
+        qs = qs.order_by(sort, "-id")
+    criteria = form.criteria()
+    out, rows, truncated = petitions_xlsx(request.user, qs, criteria=criteria, title=_("信访件查询结果"))
+    audit_record(actor=request.user, action="petition.export",
+                 data={"rows": rows, "truncated": truncated, "query": search_params(request.GET).urlencode()[:1000]})
+    name = _("信访件查询结果") + timezone.localtime().strftime("-%Y%m%d-%H%M") + ".xlsx"
+    return FileResponse(out, as_attachment=True, filename=name,
+                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@login_required
+@require_POST
+def saved_filter_save_view(request):
+    form = SavedFilterForm(request.POST)
+    query = request.POST.get("query", "")
+    if form.is_valid():
+        try:
+            saved = saved_filter_save(user=request.user, name=form.cleaned_data["name"], query=query)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("已保存常用查询“%(name)s”。") % {"name": saved.name})
+            return redirect(reverse("web:search") + "?" + saved.query)
+    else:
+        messages.error(request, _("请填写不超过64个字的名称。"))
+    return redirect(reverse("web:search") + "?" + search_params(QueryDict(query)).urlencode())
+
+
+@login_required
+@require_POST
+def saved_filter_delete_view(request, filter_id):
+    try:
+        saved_filter_delete(user=request.user, filter_id=filter_id)
+    except NotFound:
+        raise Http404 from None
+    messages.success(request, _("已删除常用查询。"))
+    return redirect("web:search")
+

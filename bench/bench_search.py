@@ -1,0 +1,157 @@
+"""Search: the 查询 page and the list page under load, and the text index against a table scan.
+
+Measured in-process with Django's test client (server time: middleware, queries, templates, no
+network), as the district-1 clerk (东湖区信访局: about half of the stored petitions are in scope):
+
+- GET /search/?q=<2-character word> and GET / (the workbench list), p50/p95 over `repeats` requests;
+- the search selector alone (`petitions_search`: count + first page, what the page needs) for a
+  two-character word, a name, a four-character phrase, a single character and a word that is
+  absent, and, as the BASELINE in the same run, the same query as a plain LIKE '%…%' scan over
+  title, content and demands, so the ratio can be quoted;
+- that the plan of the search query uses the index (FTS5 virtual table / GIN index);
+- the xlsx export of the page's query (masked, formula-safe, write-only workbook);
+- the cost of indexing one petition (what registration adds).
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+
+from . import Context, Result, summary, timed
+
+QUERIES = [
+    ("2-char word", "停车"),
+    ("name", "张伟"),
+    ("4-char phrase", "拖欠工资"),
+    ("1 character", "噪"),
+    ("absent word", "紫藤"),
+]
+PAGE_QUERY = "停车"
+
+
+def _plan_uses_index(qs) -> tuple[bool, str]:
+    from django.db import connection
+
+    from xinfang.petitions import search
+
+    plan = qs.explain()
+    if connection.vendor == "sqlite":
+        return f"{search.TABLE} VIRTUAL TABLE" in plan, plan
+    return search.GIN_INDEX in plan, plan
+
+
+def run(ctx: Context) -> Result:
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.db.models import Q
+    from django.test import Client
+
+    from xinfang.petitions.filters import PetitionFilter, petitions_search
+    from xinfang.petitions.models import Petition
+    from xinfang.petitions.search import index_documents
+    from xinfang.petitions.selectors import petitions_visible
+
+    User = get_user_model()
+    username = "demo_clerk"
+    user = User.objects.get(username=username)
+
+    def fresh_user():
+        return User.objects.get(pk=user.pk)  # per-request caches start empty, as in a request
+
+    data: dict = {"user": username, "in_scope": petitions_visible(fresh_user()).count(), "selector": {}}
+    table: list[tuple[str, str]] = [("petitions stored / in the clerk's scope", f"{ctx.n} / {data['in_scope']}")]
+
+    # -- the selector against the LIKE baseline --------------------------------------------------
+    for label, q in QUERIES:
+        def indexed(q=q):
+            qs = petitions_search(fresh_user(), PetitionFilter(q=q))
+            return qs.count(), list(qs.values_list("pk", flat=True)[:30])
+
+        def scan(q=q):
+            qs = petitions_visible(fresh_user()).filter(
+                Q(title__contains=q) | Q(content__contains=q) | Q(demands__contains=q)).order_by("-received_at", "-id")
+            return qs.count(), list(qs.values_list("pk", flat=True)[:30])
+
+        hits, first = indexed()
+        scan_hits, scan_first = scan()
+        agree = hits == scan_hits and first == scan_first
+        t_index = summary(timed(indexed, ctx.repeats))
+        t_scan = summary(timed(scan, max(ctx.repeats // 3, 5), warmup=1))
+        ratio = round(t_scan["p50_ms"] / max(t_index["p50_ms"], 0.001), 1)
+        uses, _plan = _plan_uses_index(petitions_search(fresh_user(), PetitionFilter(q=q)))
+        data["selector"][q] = {"label": label, "hits": hits, "same_result_as_scan": agree, "index": t_index,
+                               "like_scan_baseline": t_scan, "speedup_p50": ratio, "plan_uses_index": uses}
+        table.append((f"selector {label} '{q}' ({hits} hits)",
+                      f"index p50 {t_index['p50_ms']:.1f} ms p95 {t_index['p95_ms']:.1f} ms | LIKE scan p50 "
+                      f"{t_scan['p50_ms']:.1f} ms | x{ratio}{'' if agree else ' RESULTS DIFFER'}"
+                      f"{'' if uses else ' NO INDEX IN PLAN'}"))
+
+    # -- pages ---------------------------------------------------------------------------------------
+    client = Client()
+    client.force_login(user)
+    url = "/search/?" + urllib.parse.urlencode({"q": PAGE_QUERY})
+
+    def get(path):
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        return response
+
+    pages = {"search_page": url, "list_page": "/", "search_page_with_filters":
+             url + "&" + urllib.parse.urlencode({"channel": "visit", "category": "01"}, doseq=True)}
+    data["pages"] = {}
+    for key, path in pages.items():
+        t = summary(timed(lambda path=path: get(path), ctx.repeats))
+        data["pages"][key] = {"path": path, **t}
+        table.append((f"GET {urllib.parse.unquote(path)}", f"p50 {t['p50_ms']:.1f} ms  p95 {t['p95_ms']:.1f} ms"))
+
+    # the left navigation's queue counts run on every staff page: the part of the page figures above
+    # that is not the list or the search
+    from xinfang.workflow.queues import queue_counts
+
+    t = summary(timed(lambda: queue_counts(fresh_user()), max(ctx.repeats // 3, 5), warmup=1))
+    data["pages"]["navigation_queue_counts"] = t
+    table.append(("  of which: navigation queue counts (every page)", f"p50 {t['p50_ms']:.1f} ms  p95 {t['p95_ms']:.1f} ms"))
+
+    # -- export of the search result (xlsx, masked) ----------------------------------------------------
+    def export():
+        response = client.get("/search/export.xlsx?" + urllib.parse.urlencode({"q": PAGE_QUERY}))
+        assert response.status_code == 200
+        return sum(len(chunk) for chunk in response.streaming_content)
+
+    size = export()
+    t = summary(timed(export, max(ctx.repeats // 10, 3), warmup=0))
+    rows = data["selector"][PAGE_QUERY]["hits"]
+    data["export_xlsx"] = {"query": PAGE_QUERY, "rows": rows, "bytes": size, **t}
+    table.append((f"GET /search/export.xlsx?q={PAGE_QUERY} ({rows} rows)",
+                  f"p50 {t['p50_ms']:.0f} ms  ({rows / max(t['p50_ms'] / 1000, 1e-6):.0f} rows/s, {size // 1024} KiB)"))
+
+    # -- index maintenance ----------------------------------------------------------------------------
+    sample = list(Petition.objects.order_by("-id").values_list("pk", "title", "content", "demands")[:1])
+
+    def one():
+        from django.db import transaction
+
+        with transaction.atomic():
+            index_documents(sample)
+
+    t = summary(timed(one, ctx.repeats))
+    data["index_one_petition"] = t
+    table.append(("index one petition (registration adds)", f"p50 {t['p50_ms']:.2f} ms  p95 {t['p95_ms']:.2f} ms"))
+    data["index_size_bytes"] = _index_size(connection)
+    if data["index_size_bytes"]:
+        table.append(("index size", f"{data['index_size_bytes'] / 1048576:.1f} MiB"))
+    return Result(name="search", data=data, table=table)
+
+
+def _index_size(connection) -> int | None:
+    from xinfang.petitions import search
+
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute("SELECT pg_total_relation_size(%s)", [search.TABLE])
+            return int(cur.fetchone()[0])
+        try:
+            cur.execute("SELECT SUM(pgsize) FROM dbstat WHERE name LIKE %s", [search.TABLE + "%"])
+            return int(cur.fetchone()[0] or 0)
+        except Exception:  # dbstat is not compiled into every SQLite
+            return None

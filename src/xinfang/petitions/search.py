@@ -1,0 +1,309 @@
+"""Full-text search of petition titles and contents that finds any Chinese word or name (DESIGN §8).
+
+Chinese has no spaces, so a word tokenizer either misses words it does not know (names, places) or
+needs a dictionary. Instead every petition gets a derived *document* of character bigrams of its
+normalised text, and a query becomes a *phrase* of its own bigrams: consecutive bigram tokens match
+exactly where the query is a substring of the text. "幸福小区停车费" is indexed as
+
+    幸福 福小 小区 区停 停车 车费 费
+
+(each run of letters/digits gives its bigrams and then its last character alone, so a one-character
+query is a prefix query that sees every occurrence of the character). Punctuation and spaces end a
+run; a query made of several runs ("张三，停车") needs every run (AND).
+
+The index is a real index on both databases, never a table scan:
+
+- SQLite: the FTS5 virtual table ``petitions_search`` (rowid = petition id, tokenizer ``ascii``:
+  every non-ASCII character is a token character, so our space-separated tokens are taken as they
+  are). Queried with ``MATCH '"停车 车费"'`` (a phrase) or ``'"张"*'`` (a prefix).
+- PostgreSQL: the table ``petitions_search (petition_id, part, doc tsvector)`` with a GIN index,
+  queried with ``doc @@ '停车 <-> 车费'::tsquery``. The tsvector is built from a literal with
+  positions, so no text-search parser or locale is involved. A tsvector keeps positions only up to
+  16383 and at most 256 per lexeme, so long texts are stored in overlapping parts of
+  ``CHUNK_TOKENS`` tokens.
+
+The index is not a Django model: it is created by migration ``0004_search`` and kept in sync by
+``index_petitions`` (called from ``petition_create``, bulk loaders and ``xinfang search_reindex``).
+Queries always join back to ``petitions_petition`` (``pk IN (…)``), so a stale row (a deleted
+petition, a test flush) is harmless, and writes replace the petition's rows.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+
+from django.db import connections
+from django.db.models import BooleanField, F, Func, Q
+from django.db.models.expressions import RawSQL
+
+TABLE = "petitions_search"
+GIN_INDEX = "petitions_search_doc_gin"
+MAX_QUERY_CHARS = 100  # longer queries are cut (the form refuses them first)
+MAX_QUERY_RUNS = 12
+CHUNK_TOKENS = 2000  # PostgreSQL: tokens per tsvector part
+CHUNK_OVERLAP = MAX_QUERY_CHARS + 28  # > the longest phrase, so no match is lost at a part boundary
+BATCH = 500
+
+_RUN = re.compile(r"[^\W_]+")  # letters and digits of any script; everything else separates
+
+
+# ---- text to tokens -------------------------------------------------------------------------
+
+def _runs(text: str | None) -> list[str]:
+    if not text:
+        return []
+    return _RUN.findall(unicodedata.normalize("NFKC", text).lower())
+
+
+def document_tokens(*texts: str | None) -> list[str]:
+    """The index tokens of the texts, in order: each run's bigrams, then its last character."""
+    tokens: list[str] = []
+    for text in texts:
+        for run in _runs(text):
+            tokens.extend(run[i:i + 2] for i in range(len(run) - 1))
+            tokens.append(run[-1])
+    return tokens
+
+
+def query_terms(q: str | None) -> list[tuple[str, list[str]]]:
+    """The query as ("phrase", bigrams) or ("prefix", [char]) terms, all of which must match."""
+    q = (q or "")[: MAX_QUERY_CHARS * 4]
+    terms: list[tuple[str, list[str]]] = []
+    used = 0
+    seen: set[str] = set()
+    for run in _runs(q):
+        run = run[: max(MAX_QUERY_CHARS - used, 0)]
+        if not run or len(terms) >= MAX_QUERY_RUNS:
+            break
+        used += len(run)
+        if run in seen:
+            continue
+        seen.add(run)
+        if len(run) == 1:
+            terms.append(("prefix", [run]))
+        else:
+            terms.append(("phrase", [run[i:i + 2] for i in range(len(run) - 1)]))
+    return terms
+
+
+def fts5_query(terms: Sequence[tuple[str, list[str]]]) -> str:
+    """SQLite FTS5 MATCH string. Tokens are letters/digits only, so double quotes are safe."""
+    parts = []
+    for kind, tokens in terms:
+        parts.append(f'"{tokens[0]}"*' if kind == "prefix" else '"' + " ".join(tokens) + '"')
+    return " AND ".join(parts)
+
+
+def _pg_quote(token: str) -> str:
+    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def pg_tsquery(terms: Sequence[tuple[str, list[str]]]) -> str:
+    """PostgreSQL tsquery literal: phrases with <->, prefixes with :*, joined with &."""
+    parts = []
+    for kind, tokens in terms:
+        if kind == "prefix":
+            parts.append(_pg_quote(tokens[0]) + ":*")
+        else:
+            parts.append("(" + " <-> ".join(_pg_quote(t) for t in tokens) + ")")
+    return " & ".join(parts)
+
+
+def pg_tsvectors(tokens: Sequence[str]) -> list[str]:
+    """tsvector literals (one per overlapping part) with 1-based positions."""
+    if not tokens:
+        return [""]
+    parts = []
+    start = 0
+    while True:
+        chunk = tokens[start:start + CHUNK_TOKENS + CHUNK_OVERLAP]
+        positions: dict[str, list[int]] = {}
+        for i, tok in enumerate(chunk, start=1):
+            positions.setdefault(tok, []).append(i)
+        parts.append(" ".join(_pg_quote(tok) + ":" + ",".join(map(str, pos[:256])) for tok, pos in positions.items()))
+        start += CHUNK_TOKENS
+        if start + CHUNK_OVERLAP >= len(tokens) or start >= len(tokens):
+            break
+    return parts
+
+
+# ---- schema -----------------------------------------------------------------------------------
+
+def create_schema(connection) -> None:
+    """Create the index structures (used by migration 0004_search)."""
+    with connection.cursor() as cur:
+        if connection.vendor == "sqlite":
+            cur.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {TABLE} USING fts5(doc, tokenize='ascii', columnsize=0)")
+        elif connection.vendor == "postgresql":
+            cur.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} (petition_id bigint NOT NULL, part smallint NOT NULL,"
+                        f" doc tsvector NOT NULL, PRIMARY KEY (petition_id, part))")
+            cur.execute(f"CREATE INDEX IF NOT EXISTS {GIN_INDEX} ON {TABLE} USING gin (doc)")
+
+
+def drop_schema(connection) -> None:
+    if connection.vendor in ("sqlite", "postgresql"):
+        with connection.cursor() as cur:
+            cur.execute(f"DROP TABLE IF EXISTS {TABLE}")
+
+
+def supported(connection) -> bool:
+    return connection.vendor in ("sqlite", "postgresql")
+
+
+# ---- writes -----------------------------------------------------------------------------------
+
+def index_documents(rows: Iterable[tuple[int, str, str, str]], *, using: str = "default") -> int:
+    """Index (id, title, content, demands) rows, replacing what was stored for those ids."""
+    connection = connections[using]
+    if not supported(connection):
+        return 0
+    n = 0
+    batch: list[tuple[int, list[str]]] = []
+    for pid, title, content, demands in rows:
+        batch.append((int(pid), document_tokens(title, content, demands)))
+        if len(batch) >= BATCH:
+            n += _write(connection, batch)
+            batch = []
+    if batch:
+        n += _write(connection, batch)
+    return n
+
+
+def _write(connection, batch: list[tuple[int, list[str]]]) -> int:
+    with connection.cursor() as cur:
+        if connection.vendor == "sqlite":
+            cur.executemany(f"INSERT OR REPLACE INTO {TABLE}(rowid, doc) VALUES (%s, %s)",
+                            [(pid, " ".join(tokens)) for pid, tokens in batch])
+        else:
+            ids = [pid for pid, _ in batch]
+            cur.execute(f"DELETE FROM {TABLE} WHERE petition_id = ANY(%s)", [ids])
+            cur.executemany(f"INSERT INTO {TABLE}(petition_id, part, doc) VALUES (%s, %s, CAST(%s AS tsvector))",
+                            [(pid, part, vec) for pid, tokens in batch
+                             for part, vec in enumerate(pg_tsvectors(tokens))])
+    return len(batch)
+
+
+def _petition_rows(connection, ids: Sequence[int] | None, *, chunk: int = 2000):
+    """(id, title, content, demands) from the petitions table, by raw SQL (usable in migrations)."""
+    with connection.cursor() as cur:
+        if ids is None:
+            last = 0
+            while True:
+                cur.execute("SELECT id, title, content, demands FROM petitions_petition WHERE id > %s"
+                            " ORDER BY id LIMIT %s", [last, chunk])
+                rows = cur.fetchall()
+                if not rows:
+                    return
+                yield from rows
+                last = rows[-1][0]
+        else:
+            ids = list(ids)
+            for i in range(0, len(ids), chunk):
+                part = ids[i:i + chunk]
+                marks = ", ".join(["%s"] * len(part))
+                cur.execute(f"SELECT id, title, content, demands FROM petitions_petition WHERE id IN ({marks})", part)
+                yield from cur.fetchall()
+
+
+def index_petitions(ids: Iterable[int], *, using: str = "default") -> int:
+    """(Re)index the given petitions from their stored text. Call inside the writing transaction."""
+    connection = connections[using]
+    if not supported(connection):
+        return 0
+    return index_documents(list(_petition_rows(connection, list(ids))), using=using)
+
+
+def index_petition(petition) -> int:
+    """Index one saved petition from its in-memory text (no extra read)."""
+    return index_documents([(petition.pk, petition.title, petition.content, petition.demands)],
+                           using=petition._state.db or "default")
+
+
+def reindex_all(*, using: str = "default", connection=None) -> int:
+    """Empty the index and index every petition (``xinfang search_reindex``, migration 0004)."""
+    connection = connection or connections[using]
+    if not supported(connection):
+        return 0
+    with connection.cursor() as cur:
+        cur.execute(f"DELETE FROM {TABLE}")
+    n = 0
+    batch: list[tuple[int, list[str]]] = []
+    for pid, title, content, demands in _petition_rows(connection, None):
+        batch.append((pid, document_tokens(title, content, demands)))
+        if len(batch) >= BATCH:
+            n += _write(connection, batch)
+            batch = []
+    if batch:
+        n += _write(connection, batch)
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cur:
+            cur.execute(f"INSERT INTO {TABLE}({TABLE}) VALUES ('optimize')")
+    else:
+        with connection.cursor() as cur:
+            cur.execute(f"ANALYZE {TABLE}")
+    return n
+
+
+def remove_petitions(ids: Iterable[int], *, using: str = "default") -> None:
+    connection = connections[using]
+    ids = [int(i) for i in ids]
+    if not ids or not supported(connection):
+        return
+    with connection.cursor() as cur:
+        marks = ", ".join(["%s"] * len(ids))
+        key = "rowid" if connection.vendor == "sqlite" else "petition_id"
+        cur.execute(f"DELETE FROM {TABLE} WHERE {key} IN ({marks})", ids)
+
+
+# ---- reads ------------------------------------------------------------------------------------
+
+class IdInArray(Func):
+    """``pk = ANY(ARRAY(<subquery>))`` (PostgreSQL): the matching ids are collected once from the
+    GIN index, then the petitions are fetched by primary key. With ``pk IN (<subquery>)`` the planner
+    hashes the ids and scans the whole petitions table for common words."""
+
+    output_field = BooleanField()
+
+    def __init__(self, sql: str, params: Sequence):
+        super().__init__(F("pk"))
+        self.sql, self.params = sql, tuple(params)
+
+    def as_sql(self, compiler, connection, **extra):
+        lhs, lhs_params = compiler.compile(self.source_expressions[0])
+        return f"{lhs} = ANY(ARRAY({self.sql}))", (*lhs_params, *self.params)
+
+
+def text_q(q: str | None, *, using: str = "default") -> Q | None:
+    """A Q on Petition matching the text query through the index; None when `q` has no letters.
+
+    Callers decide what an empty query means (no text filter); a query of punctuation only matches
+    nothing (``Q(pk__in=[])``)."""
+    if not (q or "").strip():
+        return None
+    terms = query_terms(q)
+    if not terms:
+        return Q(pk__in=[])
+    connection = connections[using]
+    if connection.vendor == "sqlite":
+        return Q(pk__in=RawSQL(f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", (fts5_query(terms),)))
+    if connection.vendor == "postgresql":
+        return Q(IdInArray(f"SELECT petition_id FROM {TABLE} WHERE doc @@ CAST(%s AS tsquery)", (pg_tsquery(terms),)))
+    # another database: a scan, kept correct
+    cond = Q()
+    text = unicodedata.normalize("NFKC", q).lower()
+    for run in _RUN.findall(text)[:MAX_QUERY_RUNS]:
+        cond &= Q(title__icontains=run) | Q(content__icontains=run) | Q(demands__icontains=run)
+    return cond
+
+
+def matching_ids(q: str, *, using: str = "default", limit: int | None = None) -> list[int]:
+    """Petition ids whose text matches `q` (unscoped: for tests and tools; lists use `text_q`)."""
+    from .models import Petition
+
+    cond = text_q(q, using=using)
+    if cond is None:
+        return []
+    qs = Petition.objects.using(using).filter(cond).order_by("-id").values_list("pk", flat=True)
+    return list(qs[:limit] if limit else qs)
