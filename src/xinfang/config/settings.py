@@ -154,4 +154,10 @@ XINFANG = {
     "WARNING_THRESHOLDS": (0.50, 0.75, 0.85),
     "ATTACHMENT_MAX_BYTES": int(os.environ.get("XINFANG_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)),
     "ATTACHMENT_EXTENSIONS": ("pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx", "txt", "mp3", "wav", "mp4"),
+    # Statistics (DESIGN §6, xinfang.reports.statistics): 参评率 expects an evaluation within this many
+    # days of the reply; 一次性化解率 watches this many days after the reply for a repeat or a 复查;
+    # dashboard KPI tiles are red below the first threshold (percent), green above the second.
+    "EVALUATION_WINDOW_DAYS": int(os.environ.get("XINFANG_EVALUATION_WINDOW_DAYS", 30)),
+    "ONE_TIME_RESOLUTION_DAYS": int(os.environ.get("XINFANG_ONE_TIME_RESOLUTION_DAYS", 90)),
+    "KPI_THRESHOLDS": (85.0, 90.0),
 }

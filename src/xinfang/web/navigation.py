@@ -11,6 +11,9 @@ from xinfang.org.choices import Role
 from xinfang.org.jurisdiction import all_roles
 from xinfang.workflow.queues import QUEUES, queue_counts
 
+# Who sees the statistics pages (统计看板, 统计报表).
+REPORT_ROLES = {Role.LEADER, Role.ANALYST, Role.SUPERVISOR, Role.ADMIN}
+
 
 @dataclass
 class NavItem:
@@ -37,6 +40,9 @@ def navigation(request) -> list[NavItem]:
     if roles & {Role.CLERK, Role.DISPATCHER, Role.ADMIN}:
         items.append(NavItem(_("批量导入"), reverse("web:imports"), "imports"))
     items.append(NavItem(_("知识库"), reverse("web:knowledge"), "knowledge"))
+    if roles & REPORT_ROLES:
+        items.append(NavItem(_("统计看板"), reverse("web:report_dashboard"), "dashboard"))
+        items.append(NavItem(_("统计报表"), reverse("web:reports"), "reports"))
     if Role.ADMIN in roles:
         items.append(NavItem(_("系统管理"), reverse("web:manage"), "manage"))
     return items

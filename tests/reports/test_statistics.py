@@ -1,0 +1,368 @@
+"""Every KPI of DESIGN §6 on hand-made cases built with the real services under `time_machine`
+(so deadlines, acceptance, replies, evaluations and appeals are stamped exactly when we say),
+plus periods, 同比/环比 with zero baselines, rounding, scope, drill-down and the KPI API.
+
+The cases (all in 东湖区, period 2026-03-01 … 2026-06-30, judged as of 2026-07-01 10:00):
+
+  petition  received  route/acceptance                      reply (handle limit)          evaluation / later
+  A         03-02     assign 03-03, accept 03-05  on time   03-20  on time                 satisfied 03-25
+  B         03-02     assign 03-03, accept 03-25  LATE      none, due in May  OVERDUE
+  C letter  03-02     nothing: due 03-17          OVERDUE   —
+  D online  06-25     nothing: due 07-10          pending   —
+  E         03-02     on time                               06-01  LATE (due 05-06)        dissatisfied, then satisfied
+  F         03-02     on time                               none, due 05-06  OVERDUE
+  G         06-02     assign 06-02, accept 06-03  on time   none, due 08-02  pending
+  H         03-02     on time                               05-06 23:30 = the due day: ON TIME   basically satisfied
+  I         03-02     accept 03-18 23:30 = due day: on time 04-01  on time                 dissatisfied; 复查 04-10
+  J         03-02     on time                               03-20  on time                 satisfied 07-05 (after as-of)
+  K         06-01     on time                               06-20  on time                 (window still open)
+  L         06-10     repeat of A, archived 06-11: on time  —
+  M         06-25     repeat of J: pending                  —
+  N         03-02     merged into A 03-04: never counted
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.test import Client
+from report_builders import bulk, local
+
+from xinfang.api.tokens import token_create
+from xinfang.common.errors import ApplicationError
+from xinfang.petitions.models import Petition
+from xinfang.reports import statistics as st
+from xinfang.workflow.models import Deadline
+
+pytestmark = pytest.mark.django_db
+
+AS_OF = local(2026, 7, 1, 10, 0)
+PERIOD = st.Period(dt.date(2026, 3, 1), dt.date(2026, 6, 30))
+
+
+def at(m, d, hh=10, mm=0):
+    return local(2026, m, d, hh, mm)
+
+
+def travel(when):
+    return time_machine.travel(when, tick=False)
+
+
+@pytest.fixture
+def cases(org, register, act, settings):
+    settings.XINFANG = {**settings.XINFANG, "REPLY_APPROVAL": False}  # the handler's reply is final
+    p = {}
+
+    def reg(name, m, d, **kw):
+        with travel(at(m, d, 8, 30)):
+            p[name], _ = register(received_at=at(m, d, 8), **kw)
+
+    def do(when, user, name, action, **params):
+        with travel(when):
+            p[name] = act(user, p[name], action, **params)
+
+    def routed(name, m, d, assign, accept):
+        reg(name, m, d)
+        do(assign, "demo_dispatcher", name, "assign", unit="DH-ZJ")
+        do(accept, "demo_dept_dispatcher", name, "accept", handler="demo_handler")
+
+    def reply(name, when):
+        do(when, "demo_handler", name, "draft_reply", outcome="support", text="已处理", basis="有关规定")
+
+    routed("A", 3, 2, at(3, 3), at(3, 5))
+    reply("A", at(3, 20))
+    do(at(3, 25), "demo_clerk", "A", "evaluate", level="satisfied")
+    routed("B", 3, 2, at(3, 3), at(3, 25))
+    reg("C", 3, 2, channel="letter")
+    reg("D", 6, 25, channel="online")
+    routed("E", 3, 2, at(3, 3), at(3, 5))
+    reply("E", at(6, 1))
+    do(at(6, 2), "demo_clerk", "E", "evaluate", level="dissatisfied", reason="拖得太久")
+    do(at(6, 5), "demo_clerk", "E", "evaluate", level="satisfied")
+    routed("F", 3, 2, at(3, 3), at(3, 5))
+    routed("G", 6, 2, at(6, 2, 11), at(6, 3))
+    routed("H", 3, 2, at(3, 3), at(3, 5))
+    handle = Deadline.objects.get(petition=p["H"], kind="handle")
+    assert handle.due == dt.date(2026, 5, 6)  # 60 days from 03-05 is 05-04, inside the 05-01…05-05 holiday
+    reply("H", at(5, 6, 23, 30))
+    do(at(5, 10), "demo_clerk", "H", "evaluate", level="basically")
+    reg("I", 3, 2)
+    do(at(3, 3), "demo_dispatcher", "I", "assign", unit="DH-ZJ")
+    assert Deadline.objects.get(petition=p["I"], kind="accept", cancelled=False, met_at__isnull=True).due == \
+        dt.date(2026, 3, 18)
+    do(at(3, 18, 23, 30), "demo_dept_dispatcher", "I", "accept", handler="demo_handler")
+    reply("I", at(4, 1))
+    do(at(4, 5), "demo_clerk", "I", "evaluate", level="dissatisfied", reason="不认可")
+    do(at(4, 10), "demo_clerk", "I", "request_review")
+    routed("J", 3, 2, at(3, 3), at(3, 5))
+    reply("J", at(3, 20))
+    routed("K", 6, 1, at(6, 2), at(6, 3))
+    reply("K", at(6, 20))
+    reg("L", 6, 10, repeat_of=p["A"])
+    do(at(6, 11), "demo_dispatcher", "L", "archive", note="重复反映，已告知")
+    reg("M", 6, 25, repeat_of=p["J"])
+    reg("N", 3, 2)
+    do(at(3, 4), "demo_dispatcher", "N", "merge", into=p["A"].number)
+    do(at(7, 5), "demo_clerk", "J", "evaluate", level="satisfied")  # after the as-of instant
+    return p
+
+
+def kpis_of(counts: st.Counts) -> dict:
+    return {k.key: (None if counts.kpi(k) is None else float(st.round_half_up(counts.kpi(k), 1)))
+            for k in st.kpi_definitions()}
+
+
+def test_every_kpi_on_hand_made_cases(cases, org):
+    with travel(at(7, 10)):
+        c = st.totals(org.users["demo_analyst"], PERIOD, as_of=AS_OF)
+    assert c["items"] == 13  # A…M; N was merged
+    assert (c["batches"], c["persons"], c["ch_letter"], c["ch_online"]) == (11, 11, 1, 1)
+    # 及时受理率: on time A E F G H I J K L = 9, late B, overdue C, pending D M -> 9 / 11
+    assert (c["acc_timely"], c["acc_late"], c["acc_overdue"], c["acc_pending"], c["acc_due"]) == (9, 1, 1, 2, 11)
+    # 按期办结率: on time A H I J K = 5, late E, overdue B F, pending G -> 5 / 8
+    assert (c["rep_on_time"], c["rep_late"], c["rep_overdue"], c["rep_pending"], c["rep_due"]) == (5, 1, 2, 1, 8)
+    # 群众满意率: latest evaluations A satisfied, E satisfied, H basically, I dissatisfied (J's is after as-of)
+    assert (c["sat_satisfied"], c["sat_basically"], c["sat_dissatisfied"], c["evaluated"]) == (2, 1, 1, 4)
+    # 参评率: 4 evaluated; J replied 03-20 and its 30-day window passed unevaluated; K's window is open
+    assert (c["eval_missed"], c["eval_base"]) == (1, 5)
+    # 重复信访率: L and M
+    assert (c["repeat"], c["first"]) == (2, 11)
+    # 一次性化解率: first-time items replied before 04-02 10:00 (90 days before as-of): A, I, J;
+    # A came back (L, 06-10, within 90 days of 03-20), I asked for 复查; J's repeat M came 06-25, after 06-18
+    assert (c["ot_closed"], c["ot_resolved"]) == (3, 1)
+    # 平均办理时长: A 18d2h, H 65d15.5h, I 30d2h, E 91d2h, J 18d2h, K 19d2h -> 242.0625 / 6 = 40.34375 days
+    assert c["replied"] == 6
+    assert c["reply_days"] == pytest.approx(242.0625, abs=1e-6)
+    assert kpis_of(c) == {"timely_acceptance": 81.8, "on_time_reply": 62.5, "satisfaction": 75.0,
+                          "participation": 80.0, "repeat_rate": 15.4, "one_time_resolution": 33.3,
+                          "avg_handling_days": 40.3, "ownership_resolution": None}
+
+
+def test_as_of_moves_the_facts(cases, org):
+    """Judged later (07-11), J's evaluation counts and D and M are overdue for acceptance; judged on 03-19,
+    nothing of the later days has happened yet."""
+    with travel(at(7, 11)):
+        c = st.totals(org.users["demo_analyst"], PERIOD)
+    assert (c["evaluated"], c["sat_ok"], c["eval_missed"]) == (5, 4, 0)
+    assert (c["acc_overdue"], c["acc_pending"], c["acc_due"]) == (3, 0, 13)
+    # judged back on 03-19 12:00: A E F H I J accepted in time (I at 23:30 on its due day)
+    with travel(at(7, 11)):
+        early = st.totals(org.users["demo_analyst"], st.Period(dt.date(2026, 3, 1), dt.date(2026, 3, 19)),
+                          as_of=at(3, 19, 12))
+    assert early["items"] == 8  # A B C E F H I J
+    # B's acceptance at 东湖区住建局 was due 03-18 and is not made yet: overdue, like C's routing
+    assert (early["acc_timely"], early["acc_overdue"], early["acc_pending"]) == (6, 2, 0)
+    assert (early["replied"], early["evaluated"]) == (0, 0)
+
+
+def test_group_by_unit_and_channel(cases, org):
+    analyst = org.users["demo_analyst"]
+    with travel(AS_OF):
+        rep = st.kpi_report(analyst, date_from=PERIOD.start, date_to=PERIOD.end, group_by="unit")
+        rows = {r.key: r.counts for r in rep.rows}
+        assert set(rows) == {"DH-ZJ", "DH-XF"}
+        assert rows["DH-ZJ"]["items"] == 9 and rows["DH-XF"]["items"] == 4  # C D L M stay at the office
+        assert kpis_of(rows["DH-ZJ"])["timely_acceptance"] == 88.9  # 8 / 9
+        assert kpis_of(rows["DH-XF"])["timely_acceptance"] == 50.0  # L on time, C overdue
+        assert rep.total["items"] == 13
+        by_channel = {r.key: r.counts["items"] for r in st.kpi_report(analyst, date_from=PERIOD.start,
+                                                                        date_to=PERIOD.end, group_by="channel").rows}
+        assert by_channel == {"visit": 11, "letter": 1, "online": 1}
+        months = st.kpi_report(analyst, date_from=PERIOD.start, date_to=PERIOD.end, group_by="month")
+        assert [(r.key, r.counts["items"]) for r in months.rows] == [("2026-03", 8), ("2026-06", 5)]
+
+
+def test_drill_returns_exactly_the_petitions_behind_each_figure(cases, org):
+    analyst = org.users["demo_analyst"]
+    names = {pt.pk: name for name, pt in cases.items()}
+    expected = {"acc_late": {"B"}, "acc_overdue": {"C"}, "acc_pending": {"D", "M"}, "rep_late": {"E"},
+                "rep_overdue": {"B", "F"}, "rep_pending": {"G"}, "rep_on_time": set("AHIJK"), "sat_ok": set("AEH"),
+                "eval_missed": {"J"}, "ot_resolved": {"J"}, "ot_closed": set("AIJ"), "repeat": set("LM"),
+                "ch_letter": {"C"}}
+    with travel(at(7, 10)):
+        totals = st.totals(analyst, PERIOD, as_of=AS_OF)
+        for measure in st.MEASURES:
+            qs = st.drill(analyst, date_from=PERIOD.start, date_to=PERIOD.end, measure=measure, as_of=AS_OF)
+            assert st.drill_weight(qs, measure) == pytest.approx(totals[measure]), measure
+            if measure in expected:
+                assert {names[pk] for pk in qs.values_list("pk", flat=True)} == expected[measure], measure
+        qs = st.drill(analyst, date_from=PERIOD.start, date_to=PERIOD.end, dim="unit", key="DH-XF",
+                      measure="acc_timely", as_of=AS_OF)
+        assert {names[pk] for pk in qs.values_list("pk", flat=True)} == {"L"}
+        qs = st.drill(analyst, date_from=PERIOD.start, date_to=PERIOD.end, dim="month", key="2026-06", as_of=AS_OF)
+        assert {names[pk] for pk in qs.values_list("pk", flat=True)} == set("DGKLM")
+        with pytest.raises(ApplicationError):
+            st.drill(analyst, date_from=PERIOD.start, date_to=PERIOD.end, measure="nope")
+        with pytest.raises(ApplicationError):
+            st.drill(analyst, date_from=PERIOD.start, date_to=PERIOD.end, dim="month", key="2026-13")
+
+
+def test_scope_district_two_sees_none_of_district_one(cases, org):
+    west = org.users["demo_analyst2"]
+    with travel(AS_OF):
+        c = st.totals(west, PERIOD)
+        assert c["items"] == 0 and c["acc_due"] == 0 and c["evaluated"] == 0
+        assert st.drill(west, date_from=PERIOD.start, date_to=PERIOD.end).count() == 0
+        with pytest.raises(ApplicationError, match="单位不存在"):
+            st.kpi_report(west, date_from=PERIOD.start, date_to=PERIOD.end, unit_code="DH-ZJ")
+        # the department sees what reached it (9 routed petitions), the city office sees everything
+        assert st.totals(org.users["demo_leader"], PERIOD)["items"] == 9
+        assert st.totals(org.users["demo_city_dispatcher"], PERIOD)["items"] == 13
+        # a unit filter narrows to what reached the unit or a unit below it
+        assert st.kpi_report(org.users["demo_analyst"], date_from=PERIOD.start, date_to=PERIOD.end,
+                             unit_code="DH-ZJ").total["items"] == 9
+
+
+def test_region_and_category_rollups(org):
+    with travel(local(2026, 11, 15)):
+        bulk(3, channel="letter", received_at=local(2026, 5, 1), region="990102001001", category="010101")  # 幸福社区
+        bulk(2, channel="letter", received_at=local(2026, 5, 1), region="990102001", category="020101")  # 城关街道
+        bulk(4, channel="letter", received_at=local(2026, 5, 1), region="990102", category="0201")  # 东湖区 itself
+        bulk(1, channel="letter", received_at=local(2026, 5, 1), region=None, category=None)
+        rep = st.kpi_report(org.users["demo_analyst"], date_from=dt.date(2026, 5, 1), date_to=dt.date(2026, 5, 31),
+                            group_by="region")
+        rows = {r.key: (r.label, r.counts["items"]) for r in rep.rows}
+        assert rows == {"990102001": ("城关街道", 5), "990102=": ("东湖区", 4), "": ("未填写", 1)}
+        for key, (_label, n) in rows.items():
+            assert st.drill(org.users["demo_analyst"], date_from=dt.date(2026, 5, 1), date_to=dt.date(2026, 5, 31),
+                            dim="region", key=key).count() == n
+        rep = st.kpi_report(org.users["demo_analyst"], date_from=dt.date(2026, 5, 1), date_to=dt.date(2026, 5, 31),
+                            group_by="category")
+        assert {r.key: (r.label, r.counts["items"]) for r in rep.rows} == {
+            "01": ("城乡建设", 3), "02": ("劳动和社会保障", 6), "": ("未分类", 1)}
+
+
+# ---- periods, comparisons, rounding --------------------------------------------------------------
+
+def test_periods():
+    p = st.Period(dt.date(2026, 1, 1), dt.date(2026, 10, 31))
+    assert p.label() == "2026年1至10月份" and p.whole_months() == 10
+    assert p.same_period_last_year() == st.Period(dt.date(2025, 1, 1), dt.date(2025, 10, 31))
+    assert p.previous() == st.Period(dt.date(2025, 3, 1), dt.date(2025, 12, 31))
+    feb = st.Period(dt.date(2024, 2, 1), dt.date(2024, 2, 29))
+    assert feb.label() == "2024年2月份"
+    assert feb.same_period_last_year() == st.Period(dt.date(2023, 2, 1), dt.date(2023, 2, 28))
+    assert feb.previous() == st.Period(dt.date(2024, 1, 1), dt.date(2024, 1, 31))
+    mar = st.Period(dt.date(2025, 3, 1), dt.date(2025, 3, 31))
+    assert mar.previous() == st.Period(dt.date(2025, 2, 1), dt.date(2025, 2, 28))
+    assert st.Period(dt.date(2026, 1, 1), dt.date(2026, 12, 31)).label() == "2026年全年"
+    days = st.Period(dt.date(2026, 3, 5), dt.date(2026, 3, 14))
+    assert days.label() == "2026年3月5日至3月14日"
+    assert days.previous() == st.Period(dt.date(2026, 2, 23), dt.date(2026, 3, 4))  # 10 days before
+    assert st.Period(dt.date(2025, 11, 1), dt.date(2026, 2, 28)).label() == "2025年11月至2026年2月"
+    leap = st.Period(dt.date(2024, 2, 29), dt.date(2024, 3, 10))
+    assert leap.same_period_last_year() == st.Period(dt.date(2023, 2, 28), dt.date(2023, 3, 10))
+    instant = local(2026, 11, 15, 10, 0)
+    assert p.shift_instant(p.same_period_last_year(), instant) == local(2025, 11, 15, 10, 0)
+    assert days.shift_instant(days.previous(), instant) == instant - dt.timedelta(days=10)
+    with travel(instant):
+        assert st.make_period(None, None).label() == "2026年1月1日至11月15日"  # capped at today
+        assert st.make_period(dt.date(2026, 10, 1), dt.date(2026, 12, 31)).end == dt.date(2026, 11, 15)
+        with pytest.raises(ApplicationError, match="开始日期不能晚于结束日期"):
+            st.make_period(dt.date(2026, 5, 1), dt.date(2026, 4, 1))
+        with pytest.raises(ApplicationError, match="尚未开始"):
+            st.make_period(dt.date(2026, 12, 1), None)
+        with pytest.raises(ApplicationError, match="超出范围"):
+            st.make_period(dt.date(1, 1, 1), None)
+
+
+def test_changes_and_rounding():
+    assert st.change(9, 8).as_dict() == {"current": 9, "previous": 8, "change_pct": 13, "direction": "up"}  # 12.5
+    assert st.change(7, 8).pct == -13  # -12.5 rounds away from zero, half up on the magnitude
+    assert st.change(200, 201).direction == "about_flat" and st.change(200, 201).pct == 0
+    assert st.change(5, 5).direction == "flat"
+    assert st.change(5, 0).direction == "no_baseline" and st.change(5, 0).pct is None
+    assert st.change(0, 0).direction == "none" and st.change(0, 0).pct is None
+    assert st.change(0, 5).pct == -100
+    assert st.change_text(st.change(143, 220)) == "同比下降了35%"
+    assert st.change_text(st.change(8, 5), basis="环比") == "环比上升了60%"
+    assert st.change_text(st.change(3, 0)) == "去年同期无数据"
+    assert st.change_text(st.change(3, 0), basis="环比") == "上期无数据"
+    assert st.rate_change(81.8, 75.0) == 6.8 and st.rate_change(None, 75.0) is None
+    assert st.fmt_rate(84.95) == "85.0%" and st.fmt_rate(40.34375, "mean") == "40.3" and st.fmt_rate(None) == "—"
+
+
+def test_threshold_colours(settings):
+    rate = st.kpi_def("on_time_reply")
+    assert [st.threshold_colour(v, rate) for v in (84.94, 84.95, 85.0, 90.0, 90.04, 90.05, 100.0)] == \
+        ["red", "yellow", "yellow", "yellow", "yellow", "green", "green"]
+    assert st.threshold_colour(None, rate) == "grey"
+    assert st.threshold_colour(3.0, st.kpi_def("repeat_rate")) == "grey"  # lower is better: not coloured
+    assert st.threshold_colour(20.0, st.kpi_def("avg_handling_days")) == "grey"
+    settings.XINFANG = {**settings.XINFANG, "KPI_THRESHOLDS": (60.0, 70.0)}
+    assert st.threshold_colour(65.0, rate) == "yellow" and st.threshold_colour(70.1, rate) == "green"
+
+
+def test_definitions_are_complete():
+    defs = st.kpi_definitions()
+    assert [k.label for k in defs] == ["及时受理率", "按期办结率", "群众满意率", "参评率", "重复信访率", "一次性化解率",
+                                       "平均办理时长", "包案化解率"]
+    for k in defs:
+        assert k.definition.startswith(k.label)
+        if k.kind != "na":
+            assert k.numerator in st.MEASURES and k.denominator in st.MEASURES
+    assert "30日" in st.kpi_def("participation").definition and "90日" in st.kpi_def("one_time_resolution").definition
+
+
+def test_zero_baselines_in_the_report(cases, org):
+    with travel(AS_OF):
+        rep = st.kpi_report(org.users["demo_analyst"], date_from=PERIOD.start, date_to=PERIOD.end)
+    data = st.report_json(rep)
+    assert data["total"]["yoy"]["items"] == {"current": 13, "previous": 0, "change_pct": None,
+                                             "direction": "no_baseline"}
+    assert data["total"]["yoy"]["ch_fax"]["direction"] == "none"
+    acc = next(k for k in data["total"]["kpis"] if k["key"] == "timely_acceptance")
+    assert acc["value"] == 81.8 and acc["yoy"] == {"previous": None, "change": None}
+    assert data["previous_period"] == {"from": "2025-11-01", "to": "2026-02-28", "label": "2025年11月至2026年2月"}
+
+
+def test_kpi_api(cases, org):
+    client = Client()
+    auth = {"HTTP_AUTHORIZATION": "Bearer " + token_create(user=org.users["demo_analyst"], name="t")}
+    with travel(AS_OF):
+        r = client.get("/api/v1/reports/kpis", {"from": "2026-03-01", "to": "2026-06-30", "group_by": "unit"}, **auth)
+        assert r.status_code == 200, r.content
+        data = r.json()
+        total = {k["key"]: k for k in data["total"]["kpis"]}
+        assert (total["on_time_reply"]["value"], total["on_time_reply"]["numerator"],
+                total["on_time_reply"]["denominator"]) == (62.5, 5, 8)
+        assert total["avg_handling_days"]["value"] == 40.3
+        assert total["ownership_resolution"]["value"] is None
+        assert data["total"]["volume"]["items"] == 13
+        assert {row["key"]: row["volume"]["items"] for row in data["rows"]} == {"DH-ZJ": 9, "DH-XF": 4}
+        assert data["definitions"]["timely_acceptance"].startswith("及时受理率")
+        r = client.get("/api/v1/reports/kpis/petitions", {"from": "2026-03-01", "to": "2026-06-30",
+                                                          "measure": "rep_overdue"}, **auth)
+        assert r.status_code == 200
+        assert r.json()["count"] == 2
+        assert {i["number"] for i in r.json()["items"]} == {cases["B"].number, cases["F"].number}
+        bad = client.get("/api/v1/reports/kpis", {"group_by": "colour"}, **auth)
+        assert bad.status_code == 422 and bad.json()["error"]["field"] == "group_by"
+        bad = client.get("/api/v1/reports/kpis/petitions", {"measure": "nope"}, **auth)
+        assert bad.status_code == 422 and bad.json()["error"]["field"] == "measure"
+        bad = client.get("/api/v1/reports/kpis", {"from": "2026-02-30"}, **auth)
+        assert bad.status_code == 422
+        bad = client.get("/api/v1/reports/kpis", {"from": "0001-01-01", "to": "0001-01-02"}, **auth)
+        assert bad.status_code == 422 and set(bad.json()) == {"error"}
+        west = {"HTTP_AUTHORIZATION": "Bearer " + token_create(user=org.users["demo_analyst2"], name="t")}
+        r = client.get("/api/v1/reports/kpis", {"from": "2026-03-01", "to": "2026-06-30"}, **west)
+        assert r.json()["total"]["volume"]["items"] == 0
+        assert client.get("/api/v1/reports/kpis").status_code == 401
+    assert Petition.objects.filter(status="merged").count() == 1
+
+
+def test_bulletin_overdue_lists(cases, org):
+    """The overdue list holds exactly the petitions behind the two overdue counts."""
+    from xinfang.reports import bulletin
+
+    with travel(AS_OF):
+        data = bulletin.bulletin_build(org.users["demo_analyst"], date_from=PERIOD.start, date_to=PERIOD.end)
+    assert data["paragraphs"][-1] == "截至2026年7月1日，本期信访件中超期未受理1件、超期未答复2件，清单附后。"
+    rows = [(r["kind"], r["number"]) for r in data["tables"]["overdue"]]
+    assert rows[0] == ("超期未受理", cases["C"].number)
+    assert sorted(rows[1:]) == sorted([("超期未答复", cases["B"].number), ("超期未答复", cases["F"].number)])
+    assert all(r["days_overdue"] and r["days_overdue"] > 0 for r in data["tables"]["overdue"])
+    units = {u["key"]: u for u in data["tables"]["by_unit"]}
+    assert (units["DH-ZJ"]["overdue"], units["DH-XF"]["overdue"]) == (2, 1)
