@@ -17,7 +17,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 messages: $(VENV)/.installed
-	cd src/xinfang && ../../$(BIN)/django-admin compilemessages --ignore=.venv -v 0
+	cd src/xinfang && DJANGO_SETTINGS_MODULE=xinfang.config.settings ../../$(BIN)/django-admin compilemessages -v 0
 
 setup: $(VENV)/.installed messages
 	@mkdir -p var
