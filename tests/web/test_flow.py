@@ -100,12 +100,14 @@ def test_collective_visit_from_counter_to_approved_reply(org, login, live_server
 def test_switch_to_english_and_back(org, login, live_server):
     page = login("demo_clerk")
     assert "工作台" in page.inner_text("nav.sidenav")
-    page.select_option("#lang-select", "en")
+    with page.expect_navigation():
+        page.select_option("#lang-select", "en")
     page.wait_for_load_state("networkidle")
     nav = page.inner_text("nav.sidenav")
     assert "Workbench" in nav and "工作台" not in nav
     assert page.evaluate("document.documentElement.lang") == "en"
-    page.select_option("#lang-select", "zh-hans")
+    with page.expect_navigation():
+        page.select_option("#lang-select", "zh-hans")
     page.wait_for_load_state("networkidle")
     assert "工作台" in page.inner_text("nav.sidenav")
     assert page.evaluate("document.documentElement.lang") == "zh-hans"
