@@ -19,3 +19,13 @@ def documents_card(context, petition):
             "dossier": dossier_available(petition) and not protected,
             "replies": context.get("replies") or [], "csrf_token": context.get("csrf_token"),
             "request": context["request"]}
+
+
+@register.filter
+def document_label(name: str) -> str:
+    """The translated label of a document named on a timeline event (stored as its Chinese name)."""
+    from xinfang.reports.models import DocumentKind
+    from xinfang.reports.notices.content import BY_EVENT_NAME
+
+    kind = BY_EVENT_NAME.get(name)
+    return str(DocumentKind(kind).label) if kind else name
