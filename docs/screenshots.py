@@ -34,7 +34,9 @@ PAGES = [
     ("09-knowledge", "demo_handler", "/knowledge/"),
     ("10-queue-handler", "demo_handler", "/queue/handle/"),
     ("11-manage", "demo_admin", "/manage/"),
-    ("12-home-english", "demo_clerk", "english"),
+    ("12-dashboard", "demo_leader", "/reports/dashboard/"),
+    ("13-reports", "demo_analyst", "/reports/"),
+    ("14-home-english", "demo_clerk", "english"),
 ]
 
 
@@ -97,7 +99,8 @@ def shoot(base: str) -> None:
                 page.locator("table.grid tbody a").first.click()
             elif target == "english":
                 page.goto(base + "/")
-                page.select_option("#lang-select", "en")
+                with page.expect_navigation():
+                    page.select_option("#lang-select", "en")
             else:
                 page.goto(base + target)
             page.wait_for_load_state("networkidle")
