@@ -3,7 +3,8 @@ region and unit with KPIs, the overdue lists) over the stored petitions — DESI
 under 2 s for a monthly bulletin; the one-year bulletin is measured against the same bar.
 
 `bench.generate` stores petitions without the handling facts the KPIs read, so before the first
-measurement this benchmark adds them once, set-based in SQL (a few seconds for a million rows):
+measurement this benchmark adds them once, set-based in SQL (under a minute for a million rows),
+in time order as a live system writes them:
 reply times for replied/closed petitions, an acceptance deadline for every petition (one in five
 met late), a handling deadline for every accepted one, an evaluation for one replied petition in
 three, and a repeat link for one petition in twenty. A table `bench_bulletin_meta` marks the database as done.
@@ -26,6 +27,7 @@ import time
 from . import Context, Result, summary, timed
 
 META = "bench_bulletin_meta"
+AUGMENT_VERSION = "2"  # rows inserted in time order, like a live system's
 
 
 def _augment() -> dict:
@@ -34,7 +36,14 @@ def _augment() -> dict:
 
     with connection.cursor() as cur:
         if META in connection.introspection.table_names():
-            return {"augmented": "earlier run"}
+            cur.execute(f"SELECT info FROM {META}")
+            if (cur.fetchone() or [""])[0] == AUGMENT_VERSION:
+                return {"augmented": "earlier run"}
+            with transaction.atomic():  # an older augmentation: start again
+                cur.execute("DELETE FROM workflow_deadline")
+                cur.execute("DELETE FROM workflow_evaluation")
+                cur.execute("UPDATE petitions_petition SET repeat_of_id = NULL WHERE id % 20 = 0")
+                cur.execute(f"DROP TABLE {META}")
         t0 = time.perf_counter()
         pg = connection.vendor == "postgresql"
         tz = "Asia/Shanghai"
@@ -45,7 +54,7 @@ def _augment() -> dict:
         local_date = (f"((received_at AT TIME ZONE '{tz}')::date)" if pg else "date(received_at, '+8 hours')")
 
         def add_days(date_expr: str, n: str) -> str:
-            return f"({date_expr} + ({n}))" if pg else f"date({date_expr}, '+' || ({n}) || ' days')"
+            return f"({date_expr} + CAST(({n}) AS integer))" if pg else f"date({date_expr}, '+' || ({n}) || ' days')"
 
         with transaction.atomic():
             cur.execute(f"""UPDATE petitions_petition SET replied_at = {days('received_at', 'id % 70 + 1')}
@@ -56,22 +65,22 @@ def _augment() -> dict:
                 (petition_id, kind, start, days, working_days, extra_days, due, provisional, met_at, cancelled)
                 SELECT id, 'accept', {local_date}, 15, {false}, 0, {add_days(local_date, '15')}, {false},
                        CASE WHEN accepted_at IS NOT NULL THEN {days('received_at', 'id % 20')} END, {false}
-                FROM petitions_petition""")
+                FROM petitions_petition ORDER BY received_at, id""")
             # handling: 60 days from the acceptance, met by the reply
             cur.execute(f"""INSERT INTO workflow_deadline
                 (petition_id, kind, start, days, working_days, extra_days, due, provisional, met_at, cancelled)
                 SELECT id, 'handle', {add_days(local_date, 'id % 20')}, 60, {false}, 0,
                        {add_days(local_date, 'id % 20 + 60')}, {false}, replied_at, {false}
-                FROM petitions_petition WHERE accepted_at IS NOT NULL""")
+                FROM petitions_petition WHERE accepted_at IS NOT NULL ORDER BY received_at, id""")
             cur.execute(f"""INSERT INTO workflow_evaluation (petition_id, level, reason, source, at)
                 SELECT id, CASE WHEN id % 10 < 7 THEN 'satisfied' WHEN id % 10 < 9 THEN 'basically'
                                 ELSE 'dissatisfied' END, '', 'callback', {days('replied_at', '5')}
-                FROM petitions_petition WHERE replied_at IS NOT NULL AND id % 3 = 0""")
+                FROM petitions_petition WHERE replied_at IS NOT NULL AND id % 3 = 0 ORDER BY replied_at, id""")
             # one petition in twenty repeats an earlier one (重复信访), as in real ledgers
             cur.execute("""UPDATE petitions_petition SET repeat_of_id = id - 7
                            WHERE id % 20 = 0 AND id > 7 AND repeat_of_id IS NULL""")
             cur.execute(f"CREATE TABLE {META} (info text)")
-            cur.execute(f"INSERT INTO {META} (info) VALUES (%s)", ["augmented"])
+            cur.execute(f"INSERT INTO {META} (info) VALUES (%s)", [AUGMENT_VERSION])
         cur.execute("ANALYZE")
         return {"augmented_s": round(time.perf_counter() - t0, 1)}
 

@@ -170,9 +170,27 @@ def dashboard_view(request):
     unit_code = unit.code if unit else None
     prev = period.same_period_last_year()
     dims = ("unit", "category", "region")
+    # two passes: the period's KPIs by unit, category and region; the counts of the last 24 months
+    # (the trend and its year-earlier line) together with those of the same period last year
     cur_g = st.aggregate(user, period, unit=unit, group_by=dims, as_of=now)
-    old = st.totals(user, prev, unit=unit, as_of=period.shift_instant(prev, now))
+    today = timezone.localtime(now).date()
+    first = st.add_months(today.replace(day=1), -11)
+    counted = st.aggregate_windows(user, {"trend": st.Period(st.add_months(first, -12), today), "yoy": prev},
+                                   unit=unit, group_by=("month",), as_of=now)
+    old = st._sum(counted["yoy"].values())
     cur = st._sum(cur_g.values())
+    trend = []
+    for m in st.Period(first, today).months():
+        label, old_label = f"{m.start:%Y-%m}", f"{st.add_months(m.start, -12):%Y-%m}"
+        trend.append((label, counted["trend"].get((label,), st.Counts())["items"],
+                      counted["trend"].get((old_label,), st.Counts())["items"]))
+    by_category: dict[int, int] = {}
+    for (_u, cat, _r), counts in cur_g.items():
+        if cat is not None:
+            by_category[cat] = by_category.get(cat, 0) + counts["items"]
+    top = sorted(by_category.items(), key=lambda kv: (-kv[1], kv[0]))[:8]
+    cats = Category.objects.select_related("parent__parent").in_bulk([c for c, _n in top])
+    recent = st.Period(max(period.start, period.end - dt.timedelta(days=29)), period.end)
     tables = {}
     for index, dim in enumerate(dims):
         rolled = st.Rollup(dim, st.anchor_region(user, unit) if dim == "region" else None)
@@ -180,16 +198,15 @@ def dashboard_view(request):
         rows, _r = st.rollup(dim, cur_g, index=index, rolled=rolled)
         tables[dim] = sorted((r for r in rows.values() if r.counts["items"]),
                              key=lambda r: (-r.counts["items"], r.sort))
-    tiles = _kpi_cells(st.kpi_values(cur, old), period, unit_code)
+    tiles = _kpi_cells(st.kpi_values(cur), period, unit_code)
     volume = []
     for key, label in (("items", _("信访总件次")), ("batches", _("来访批次")), ("persons", _("来访人次"))):
         c = st.change(cur[key], old[key])
         volume.append({"label": label, "value": cur[key], "change": bulletin.one_change(c, old["items"] > 0),
                        "direction": c.direction, "q": _query(period, unit_code, measure=key)})
-    trend = st.monthly_trend(user, months=12, unit=unit, as_of=now)
     svg = {
         "trend": charts.line_chart(_("近12个月信访件次"), [_("%(m)d月") % {"m": int(m[5:])} for m, _n, _o in trend],
-                                   [(_("本年度"), [n for _m, n, _o in trend]), (_("上年同月"), [o for _m, _n, o in trend])]),
+                                   [(_("近12个月"), [n for _m, n, _o in trend]), (_("上年同月"), [o for _m, _n, o in trend])]),
         "category": charts.bar_chart(_("按内容分类（件次）"), [r.label for r in tables["category"][:10]],
                                      [(_("件次"), [r.counts["items"] for r in tables["category"][:10]])],
                                      horizontal=True, height=max(220, 34 * min(len(tables["category"]), 10) + 90)),
@@ -206,10 +223,10 @@ def dashboard_view(request):
         "active": "dashboard", "errors": errors, "period": period, "unit_code": unit_code or "",
         "date_from": period.start.isoformat(), "date_to": period.end.isoformat(), "units": _unit_options(user),
         "tiles": tiles, "volume": volume, "svg": {k: mark_safe(v) for k, v in svg.items()},  # SVG rendered here from escaped labels
-        "hot_categories": [{"name": c.full_name(), "n": n,
-                            "q": _query(period, unit_code, dim="category", key=c.code)}
-                           for c, n in st.hot_categories(user, period, unit=unit, limit=8)],
-        "hot_titles": st.hot_titles(user, period, unit=unit, limit=8),
+        "hot_categories": [{"name": cats[c].full_name(), "n": n,
+                            "q": _query(period, unit_code, dim="category", key=cats[c].code)}
+                           for c, n in top if c in cats],
+        "hot_titles": st.hot_titles(user, recent, unit=unit, limit=8), "recent": recent,
         "thresholds": (low, high), "as_of": timezone.localtime(now),
         "unit_rows": [{"label": r.label, "items": r.counts["items"],
                        "q": _query(period, unit_code, dim="unit", key=r.key, measure="items"),
