@@ -2,14 +2,17 @@
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from xinfang.audit.services import audit_record
 from xinfang.petitions.selectors import petitions_visible
+from xinfang.reports.exports import petitions_xlsx
 from xinfang.workflow.queues import QUEUES, queue
 
-from .common import table_context
+from .common import SORTS, table_context
 
 
 @login_required
@@ -32,6 +35,20 @@ def queue_view(request, key):
         qs, title, active = queue(request.user, key), labels[key], f"queue:{key}"
     else:
         raise Http404
+    if request.GET.get("export") == "xlsx":
+        return _export(request, qs, title)
     ctx = table_context(request, qs, default_sort="due_on")
-    ctx.update({"title": title, "active": active})
+    ctx.update({"title": title, "active": active, "export_qs": f"?export=xlsx&sort={ctx['sort']}"})
     return render(request, "web/queue.html", ctx)
+
+
+def _export(request, qs, title):
+    """The queue as xlsx: Chinese headers, scoped, petitioners masked, formulas neutralised."""
+    sort = request.GET.get("sort")
+    qs = qs.order_by(sort if sort in SORTS else "due_on", "-id")
+    out, rows, truncated = petitions_xlsx(request.user, qs, title=title)
+    audit_record(actor=request.user, action="petition.export", data={"rows": rows, "truncated": truncated,
+                                                                      "queue": str(title)})
+    name = f"{title}{timezone.localtime().strftime('-%Y%m%d-%H%M')}.xlsx"
+    return FileResponse(out, as_attachment=True, filename=name,
+                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
