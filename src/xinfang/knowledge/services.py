@@ -15,7 +15,7 @@ from xinfang.org.choices import Role
 from xinfang.org.jurisdiction import all_roles, covers, memberships
 from xinfang.petitions.choices import Status
 from xinfang.petitions.models import Category, Petition
-from xinfang.petitions.selectors import petition_get, petitioners_of
+from xinfang.petitions.selectors import category_ref, petition_get, petitioners_of
 
 from .models import Article
 
@@ -66,17 +66,7 @@ def _unit_for(actor, roles) -> object | None:
 
 
 def _category(value) -> Category | None:
-    if value is None or isinstance(value, Category):
-        return value
-    text = str(value).strip()
-    if not text:
-        return None
-    found = Category.objects.filter(code=text).first()
-    if found is None and text.isdigit():
-        found = Category.objects.filter(pk=int(text)).first()
-    if found is None:
-        raise ApplicationError(_("内容分类不存在：%(v)s") % {"v": text}, "invalid", "category")
-    return found
+    return category_ref(value, field="category", label=_("内容分类"))
 
 
 def _clean(*, title: str, body: str, source: str = "", lesson: str = "", lesson_required: bool = False,

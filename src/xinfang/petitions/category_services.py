@@ -15,6 +15,7 @@ from xinfang.common.errors import ApplicationError, NotFound
 from xinfang.org.admin_scope import require_global_admin
 
 from .models import Category
+from .selectors import category_ref
 
 MAX_LEVEL = 3
 CODE_RE = re.compile(r"^[0-9A-Za-z]{1,16}$")
@@ -28,17 +29,7 @@ def category_get(category_id) -> Category:
 
 
 def _parent(value) -> Category | None:
-    if value is None or isinstance(value, Category):
-        return value
-    text = str(value).strip()
-    if not text:
-        return None
-    found = Category.objects.filter(code=text).first()
-    if found is None and text.isdigit():
-        found = Category.objects.filter(pk=int(text)).first()
-    if found is None:
-        raise ApplicationError(_("上级分类不存在：%(v)s") % {"v": text}, "invalid", "parent")
-    return found
+    return category_ref(value, field="parent", label=_("上级分类"))
 
 
 def _subtree_height(category: Category) -> int:

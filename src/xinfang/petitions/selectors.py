@@ -112,3 +112,21 @@ def in_handling_chain(user, petition: Petition) -> bool:
         return True
     chain = {petition.receiving_unit_id, petition.handling_unit_id, petition.review_unit_id}
     return any(u.pk in chain for u in units_of(user))
+
+
+def category_ref(value, *, field: str, label: str) -> Category | None:
+    """A category given as an object, a code or an id; None for nothing; a 422 naming `field` when
+    no such category exists."""
+    from xinfang.common.errors import ApplicationError
+
+    if value is None or isinstance(value, Category):
+        return value
+    text = str(value).strip()
+    if not text:
+        return None
+    found = Category.objects.filter(code=text).first()
+    if found is None and text.isdigit():
+        found = Category.objects.filter(pk=int(text)).first()
+    if found is None:
+        raise ApplicationError(_("%(label)s不存在：%(v)s") % {"label": label, "v": text}, "invalid", field)
+    return found
