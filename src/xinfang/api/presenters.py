@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from xinfang.petitions.choices import Nature
 from xinfang.petitions.models import Petition
-from xinfang.petitions.selectors import in_handling_chain
+from xinfang.petitions.selectors import accuser_hidden
 from xinfang.workflow.choices import DeadlineKind
 from xinfang.workflow.services import allowed_actions
 from xinfang.workflow.transitions import TABLE
@@ -26,7 +25,7 @@ def petition_list_item(p: Petition) -> dict:
 
 def petitioners_hidden(user, p: Petition) -> bool:
     """An accuser's identity is shown only inside the handling chain (S22 Art 30, DESIGN §5)."""
-    return p.nature == Nature.ACCUSATION and not in_handling_chain(user, p)
+    return accuser_hidden(user, p)
 
 
 def petition_detail(user, p: Petition) -> dict:

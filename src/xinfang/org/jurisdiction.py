@@ -52,18 +52,6 @@ def is_global(user) -> bool:
     return bool(getattr(user, "is_superuser", False))
 
 
-def unit_q(user, field: str) -> Q:
-    """A Q object true when the unit at `field` lies within the user's jurisdiction."""
-    if is_global(user):
-        return Q()
-    q = Q(pk__in=[])
-    for unit in units_of(user):
-        q |= Q(**{f"{field}__path__startswith": unit.path})
-        if unit.kind == UnitKind.PETITION_OFFICE:
-            q |= Q(**{f"{field}__region__path__startswith": unit.region.path})
-    return q
-
-
 def visible_units(user):
     """Units in the user's jurisdiction (the targets of its lists and pickers)."""
     qs = Unit.objects.filter(is_active=True).select_related("region")

@@ -97,13 +97,13 @@ def petitions_similar(user, petition: Petition, limit: int = 20):
     """Earlier or later petitions of the same petitioners (同人), within the user's scope."""
     # An accuser's identity stays inside the handling chain (S22 Art 30): an accusation the user may
     # not see the accuser of links to nothing, and is never shown as linked to another petition.
-    if petition.nature == Nature.ACCUSATION and not in_handling_chain(user, petition):
+    if accuser_hidden(user, petition):
         return []
     people = petition.petitioner_links.values_list("petitioner_id", flat=True)
     rows = (petitions_visible(user).filter(petitioner_links__petitioner_id__in=list(people))
             .exclude(pk=petition.pk).select_related("receiving_unit", "handling_unit", "review_unit", "category")
             .distinct().order_by("-received_at")[: limit * 2])
-    return [p for p in rows if p.nature != Nature.ACCUSATION or in_handling_chain(user, p)][:limit]
+    return [p for p in rows if not accuser_hidden(user, p)][:limit]
 
 
 def in_handling_chain(user, petition: Petition) -> bool:
@@ -130,3 +130,8 @@ def category_ref(value, *, field: str, label: str) -> Category | None:
     if found is None:
         raise ApplicationError(_("%(label)s不存在：%(v)s") % {"label": label, "v": text}, "invalid", field)
     return found
+
+
+def accuser_hidden(user, petition: Petition) -> bool:
+    """An accuser's identity is shown only inside the handling chain (S22 Art 30, DESIGN §5)."""
+    return petition.nature == Nature.ACCUSATION and not in_handling_chain(user, petition)

@@ -65,7 +65,7 @@ def new_query_code() -> str:
 
 
 def next_number(unit: Unit, year: int) -> tuple[str, int]:
-    """Allocate the next tracking number of `unit` in `year`; never reused, even after a rollback-free delete."""
+    """Allocate the next tracking number of `unit` in `year` under a row lock; numbers are never reused."""
     NumberSequence.objects.get_or_create(unit=unit, year=year)
     seqrow = NumberSequence.objects.select_for_update().get(unit=unit, year=year)
     seqrow.last += 1

@@ -379,18 +379,7 @@ def render_docx(data: dict) -> bytes:
     for p in data["paragraphs"]:
         para = doc.add_paragraph(p)
         para.paragraph_format.first_line_indent = doc.styles["Normal"].font.size * 2
-    for caption, headers, rows in _table_specs(data):
-        doc.add_heading(caption, level=2)
-        if rows:
-            _docx_table(doc, headers, rows)
-        else:
-            doc.add_paragraph(_("（无）"))
-    doc.add_heading(_("说明"), level=2)
-    for n in [*data["notes"], *[d["definition"] for d in data["definitions"]]]:
-        doc.add_paragraph(n, style="List Bullet")
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
+    return _docx_tables_and_notes(doc, data, _table_specs(data))
 
 
 def render_xlsx(data: dict) -> bytes:
@@ -516,7 +505,12 @@ def render_annual(report: dict, fmt: str) -> tuple[bytes, str, str]:
             para = doc.add_paragraph(p)
             para.paragraph_format.first_line_indent = doc.styles["Normal"].font.size * 2
     doc.add_heading(_("附表"), level=1)
-    for caption, headers, rows in _table_specs(data)[:5]:
+    return _docx_tables_and_notes(doc, data, _table_specs(data)[:5]), CONTENT_TYPES["docx"], name
+
+
+def _docx_tables_and_notes(doc, data: dict, specs) -> bytes:
+    """The tables (or （无）) and the notes with every definition that end both DOCX reports."""
+    for caption, headers, rows in specs:
         doc.add_heading(caption, level=2)
         if rows:
             _docx_table(doc, headers, rows)
@@ -527,4 +521,4 @@ def render_annual(report: dict, fmt: str) -> tuple[bytes, str, str]:
         doc.add_paragraph(n, style="List Bullet")
     out = io.BytesIO()
     doc.save(out)
-    return out.getvalue(), CONTENT_TYPES["docx"], name
+    return out.getvalue()

@@ -25,7 +25,7 @@ from openpyxl.utils import get_column_letter
 
 from xinfang.common import crypto
 from xinfang.petitions.choices import Channel, Nature, Status, VisitKind, WarningLevel
-from xinfang.petitions.selectors import in_handling_chain
+from xinfang.petitions.selectors import accuser_hidden
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CELL_MAX = 32767  # characters an xlsx cell can hold
@@ -57,7 +57,7 @@ def petitioner_label(user, petition) -> str:
     """Masked names of the petition's petitioners as this user may see them in an export."""
     if petition.is_anonymous:
         return _("匿名")
-    if petition.nature == Nature.ACCUSATION and not in_handling_chain(user, petition):
+    if accuser_hidden(user, petition):
         return _("（检举控告人信息不予显示）")
     names = [crypto.mask_name(link.petitioner.name) for link in petition.petitioner_links.all()]
     return "、".join(n for n in names if n)

@@ -6,7 +6,6 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
 from xinfang.common.errors import ApplicationError
-from xinfang.org.choices import Role
 from xinfang.org.jurisdiction import memberships
 from xinfang.org.models import Unit
 from xinfang.petitions.choices import Status
@@ -86,6 +85,3 @@ def final_predecessor(petition: Petition) -> Petition | None:
         node = node.repeat_of
     return None
 
-
-def handler_roles() -> tuple[str, ...]:
-    return (Role.HANDLER,)

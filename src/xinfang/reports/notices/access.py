@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from xinfang.audit.services import audit_record
 from xinfang.common.errors import NotFound
 from xinfang.petitions.models import Petition
-from xinfang.petitions.selectors import in_handling_chain, petition_get
+from xinfang.petitions.selectors import accuser_hidden, petition_get
 
 from ..models import IssuedDocument
 from .content import BY_EVENT_NAME, carries_identity
@@ -29,7 +29,7 @@ CONTENT_TYPES = {
 
 
 def identity_protected(user, petition: Petition) -> bool:
-    return petition.nature == "accusation" and not in_handling_chain(user, petition)
+    return accuser_hidden(user, petition)
 
 
 def may_open(user, doc: IssuedDocument, petition: Petition) -> bool:

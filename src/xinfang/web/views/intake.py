@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 from xinfang.common import crypto
 from xinfang.common.errors import ApplicationError, NotFound
 from xinfang.petitions import lookup
-from xinfang.petitions.selectors import in_handling_chain, petition_get
+from xinfang.petitions.selectors import accuser_hidden, petition_get
 
 from .. import intake_forms as forms
 
@@ -151,7 +151,7 @@ def receipt_view(request, petition_id):
     if token is not None:
         request.session[SESSION_CODES] = codes
     code = crypto.decrypt(token) if token else ""
-    hidden = petition.nature == "accusation" and not in_handling_chain(request.user, petition)
+    hidden = accuser_hidden(request.user, petition)
     links = [] if hidden else list(petition.petitioner_links.select_related("petitioner"))
     reps = [lk for lk in links if lk.is_representative] or links
     accept = petition.deadlines.filter(kind="accept").order_by("id").first()

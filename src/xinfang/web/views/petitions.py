@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from xinfang.common.errors import ApplicationError, NotFound
 from xinfang.org.selectors import units_all
 from xinfang.petitions import selectors as petition_selectors
-from xinfang.petitions.selectors import in_handling_chain
+from xinfang.petitions.selectors import accuser_hidden
 from xinfang.workflow.selectors import petition_events
 from xinfang.workflow.services import allowed_actions, petition_act
 from xinfang.workflow.transitions import TABLE
@@ -26,7 +26,7 @@ def _petition_or_404(request, petition_id):
 
 
 def _detail_context(request, petition, *, failed_action=None, error=None, values=None):
-    hidden = petition.nature == "accusation" and not in_handling_chain(request.user, petition)
+    hidden = accuser_hidden(request.user, petition)
     links = [] if hidden else list(petition.petitioner_links.select_related("petitioner"))
     actions = []
     for name in allowed_actions(request.user, petition):
