@@ -23,21 +23,18 @@ setup: $(VENV)/.installed messages
 	@mkdir -p var
 	$(BIN)/xinfang migrate --noinput -v 0
 
-# Debian's Chromium for the browser tests, CJK fonts for documents and screenshots, and LibreOffice
-# (Writer, no GUI) to render the DOCX notices in the tests.
+# Debian's packages the tests use: Chromium for the browser tests, CJK fonts for documents and
+# screenshots, LibreOffice (Writer, no GUI) to render the DOCX notices, poppler-utils (pdftoppm,
+# pdftotext, pdffonts) to read the PDFs back, gettext for the catalogue checks.
+TEST_PACKAGES := chromium fonts-noto-cjk libreoffice-writer-nogui poppler-utils gettext
 browser:
-	@if ! command -v chromium >/dev/null; then \
+	@missing=$$(for p in $(TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    (apt-get install -y -qq chromium fonts-noto-cjk >/dev/null 2>&1 || \
-	     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null)); \
-	  else echo "Install Debian's chromium package for the browser tests (sudo apt-get install chromium)"; exit 1; fi; \
-	fi
-	@if ! command -v libreoffice >/dev/null && ! command -v soffice >/dev/null; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    (apt-get install -y -qq --no-install-recommends libreoffice-writer-nogui >/dev/null 2>&1 || \
+	    (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null 2>&1 || \
 	     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	      libreoffice-writer-nogui >/dev/null)); \
-	  else echo "Install Debian's libreoffice-writer-nogui to render DOCX notices in the tests (sudo apt-get install libreoffice-writer-nogui)"; exit 1; fi; \
+	      $$missing >/dev/null)); \
+	  else echo "Install Debian's packages for the tests: sudo apt-get install $$missing"; exit 1; fi; \
 	fi
 
 # Chinese fonts for the PDF notices (embedded in every PDF); best effort when not root.

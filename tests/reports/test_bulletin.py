@@ -96,8 +96,9 @@ EXPECTED_PARAGRAPHS = [
     "热线电话143个，同比下降了35%；来信84件，同比下降了13%；网上信访20件，去年同期为0；"
     "电子邮件200件，同比基本持平；传真9件，同比上升了13%。",
     "以上合计登记各类信访事项504件(次)，同比下降了12%；其中重复信访10件(次)，越级信访5件(次)。",
-    "受理办理方面：及时受理率暂无可计件数，按期办结率暂无可计件数，群众满意率暂无可计件数，参评率暂无可计件数，"
-    "重复信访率2.0%（10/504），一次性化解率暂无可计件数，平均办理时长暂无可计件数，"
+    "受理办理方面：及时受理率暂无可计件数；按期办结率暂无可计件数；群众满意率暂无可计件数；参评率暂无可计件数；"
+    # last year: 0 repeats in 573 items, 0.0%
+    "重复信访率2.0%（10/504），同比上升2.0个百分点；一次性化解率暂无可计件数；平均办理时长暂无可计件数；"
     "包案化解率暂无数据（系统尚未记录领导包案）。",
     "从反映的问题看，排在前列的是：劳动和社会保障372件(次)（占73.8%）、城乡建设132件(次)（占26.2%）。",
     "截至2026年11月15日，本期信访件中超期未受理0件、超期未答复0件。",
@@ -157,7 +158,9 @@ def test_bulletin_json_every_number(two_years):
     kpis = {k["key"]: k for k in data["kpis"]}
     assert (kpis["repeat_rate"]["value"], kpis["repeat_rate"]["numerator"], kpis["repeat_rate"]["denominator"]) \
         == (2.0, 10, 504)
-    assert "yoy" not in kpis["repeat_rate"]  # the bulletin compares counts; KPI 同比 is in the KPI report
+    # last year's rate from last year's items: 0 of 573 repeated, so +2.0 percentage points
+    assert kpis["repeat_rate"]["yoy"] == {"previous": 0.0, "change": 2.0}
+    assert kpis["timely_acceptance"]["yoy"] == {"previous": None, "change": None}  # no deadlines either year
     assert kpis["ownership_resolution"]["value"] is None and kpis["ownership_resolution"]["note"]
     assert data["tables"]["overdue"] == []
     notes = " ".join(data["notes"])
@@ -276,3 +279,29 @@ def test_api_bulletin_and_annual(two_years):
     r = client.get("/api/v1/reports/annual", {"year": 2027}, **auth)
     assert r.status_code == 422
     assert Client().get("/api/v1/reports/bulletin").status_code == 401
+
+
+def test_bulletin_compares_kpis_with_last_year(org, register, act):
+    """KPI 同比 in percentage points, last year judged at the same distance from its period's end:
+    March 2025 had one acceptance on time and one late (50.0%), March 2026 two on time (100.0%)."""
+    def case(y, accept_day):
+        with time_machine.travel(local(y, 3, 2, 8, 30), tick=False):
+            p, _ = register(received_at=local(y, 3, 2, 8))
+        with time_machine.travel(local(y, 3, 3), tick=False):
+            p = act("demo_dispatcher", p, "assign", unit="DH-ZJ")
+        with time_machine.travel(local(y, 3, accept_day), tick=False):
+            act("demo_dept_dispatcher", p, "accept", handler="demo_handler")
+
+    case(2025, 5)
+    case(2025, 28)  # the unit's 15 days ran out on 03-18 (2025)
+    case(2026, 5)
+    case(2026, 6)
+    with time_machine.travel(local(2026, 4, 10), tick=False):
+        data = bulletin.bulletin_build(org.users["demo_analyst"], date_from=local(2026, 3, 1).date(),
+                                       date_to=local(2026, 3, 31).date())
+    kpis = {k["key"]: k for k in data["kpis"]}
+    assert (kpis["timely_acceptance"]["value"], kpis["timely_acceptance"]["yoy"]) == \
+        (100.0, {"previous": 50.0, "change": 50.0})
+    assert "及时受理率100.0%（2/2），同比上升50.0个百分点" in data["paragraphs"][2]
+    table5 = next(rows for caption, _h, rows in bulletin._table_specs(data) if caption.startswith("表5"))
+    assert table5[0][:5] == ["及时受理率", "100.0%", "2/2", "50.0%", "+50.0个百分点"]

@@ -366,3 +366,59 @@ def test_bulletin_overdue_lists(cases, org):
     assert all(r["days_overdue"] and r["days_overdue"] > 0 for r in data["tables"]["overdue"])
     units = {u["key"]: u for u in data["tables"]["by_unit"]}
     assert (units["DH-ZJ"]["overdue"], units["DH-XF"]["overdue"]) == (2, 1)
+
+
+# ---- the facts stored on each petition (xinfang.workflow.facts) -----------------------------------
+
+FACT_INSTANTS = [at(3, 3, 12), at(3, 17, 12), at(3, 18, 12), at(3, 19, 12), at(5, 6, 12), at(4, 15), at(5, 7), at(6, 3), AS_OF, at(7, 11), local(2027, 3, 1)]
+
+
+def test_stored_facts_answer_exactly_as_the_deadline_rows(cases, org):
+    """Every measure, at instants before, between and after the stored facts' stamps, is the same
+    whether it is read from the facts stored on the petitions or from the deadline and evaluation rows."""
+    from xinfang.workflow.facts import FACT_FIELDS, facts_rebuild
+
+    analyst = org.users["demo_analyst"]
+    period = st.Period(dt.date(2026, 3, 1), dt.date(2026, 6, 30))
+    stamped = list(Petition.objects.order_by("pk").values_list(*FACT_FIELDS))
+    assert all(row[-1] is not None for row in stamped)  # every service wrote them
+    # the incremental updates agree with a rebuild from the rows
+    facts_rebuild()
+    assert list(Petition.objects.order_by("pk").values_list(*FACT_FIELDS)) == stamped
+    # both paths are exercised: J was evaluated on 07-05, after AS_OF; most petitions' facts are older
+    assert Petition.objects.filter(facts_at__lte=AS_OF).count() >= 10
+    assert Petition.objects.filter(facts_at__gt=AS_OF).exists()
+    with travel(local(2027, 3, 2)):
+        stored = {when: st.aggregate(analyst, period, group_by=("unit",), as_of=when) for when in FACT_INSTANTS}
+        Petition.objects.update(facts_at=None)  # the reports now read every petition's rows
+        rows = {when: st.aggregate(analyst, period, group_by=("unit",), as_of=when) for when in FACT_INSTANTS}
+    for when in FACT_INSTANTS:
+        assert stored[when] == rows[when], when
+    assert stored[AS_OF][(org.units["DH-ZJ"].pk,)]["rep_overdue"] == 2  # B and F (a figure that can fail)
+
+
+def test_stored_facts_follow_each_move(org, register, act, settings):
+    """Registration, acceptance, a late reply, an evaluation and a 复查 request each update the stored facts."""
+    from xinfang.workflow import facts
+
+    settings.XINFANG = {**settings.XINFANG, "REPLY_APPROVAL": False}
+    with travel(at(3, 2, 8, 30)):
+        p, _ = register(received_at=at(3, 2, 8))
+    assert (p.fact_accept, p.fact_accept_open_due, p.fact_reply) == (facts.RUNNING, dt.date(2026, 3, 17), None)
+    with travel(at(3, 3)):
+        p = act("demo_dispatcher", p, "assign", unit="DH-ZJ")
+    with travel(at(3, 25)):  # the unit's acceptance was due 03-18
+        p = act("demo_dept_dispatcher", p, "accept", handler="demo_handler")
+    p.refresh_from_db()
+    assert (p.fact_accept, p.fact_accept_open_due) == (facts.MET_LATE, None)
+    assert (p.fact_reply, p.fact_reply_open_due) == (facts.RUNNING, Deadline.objects.get(petition=p, kind="handle").due)
+    with travel(at(6, 30)):
+        p = act("demo_handler", p, "draft_reply", outcome="support", text="已处理", basis="有关规定")
+    with travel(at(7, 2)):
+        p = act("demo_clerk", p, "evaluate", level="dissatisfied", reason="不认可")
+    with travel(at(7, 3)):
+        p = act("demo_clerk", p, "request_review")
+    p.refresh_from_db()
+    assert (p.fact_reply, p.fact_reply_open_due, p.fact_evaluation) == (facts.MET_LATE, None, "dissatisfied")
+    assert p.fact_review_at == at(7, 3)
+    assert p.facts_at == at(7, 3)

@@ -163,6 +163,18 @@ class Petition(models.Model):
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     version = models.PositiveIntegerField(_("版本"), default=1)
 
+    # Handling facts summarised from the petition's deadlines and evaluations for the statistics,
+    # stored by `xinfang.workflow.facts` whenever those change; exact for any instant from
+    # `facts_at` on (reports fall back to the deadline rows for earlier instants and when NULL).
+    # Acceptance / reply: NULL no such limit, 0 all met on time, 1 some running, 2 some met late.
+    fact_accept = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    fact_accept_open_due = models.DateField(null=True, blank=True, editable=False)  # earliest running due day
+    fact_reply = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    fact_reply_open_due = models.DateField(null=True, blank=True, editable=False)
+    fact_review_at = models.DateTimeField(null=True, blank=True, editable=False)  # first 复查 request
+    fact_evaluation = models.CharField(max_length=16, null=True, blank=True, editable=False)  # noqa: DJ001  # latest evaluation's level
+    facts_at = models.DateTimeField(null=True, blank=True, editable=False)
+
     petitioners = models.ManyToManyField(Petitioner, through="PetitionPetitioner", related_name="petitions")
 
     class Meta:

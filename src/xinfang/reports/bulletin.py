@@ -128,10 +128,26 @@ def _kpi_sentence(kpis: list[dict]) -> str:
             parts.append(_("%(label)s暂无可计件数") % {"label": k["label"]})
         elif k["kind"] == "rate":
             parts.append(_("%(label)s%(v)s%%（%(n)s/%(d)s）") % {
-                "label": k["label"], "v": st.fmt_rate(k["value"], "mean"), "n": k["numerator"], "d": k["denominator"]})
+                "label": k["label"], "v": st.fmt_rate(k["value"], "mean"), "n": k["numerator"], "d": k["denominator"]}
+                + _kpi_change_text(k))
         else:
-            parts.append(_("%(label)s%(v)s天") % {"label": k["label"], "v": st.fmt_rate(k["value"], "mean")})
-    return _("受理办理方面：") + "，".join(parts) + "。"
+            parts.append(_("%(label)s%(v)s天") % {"label": k["label"], "v": st.fmt_rate(k["value"], "mean")}
+                         + _kpi_change_text(k))
+    return _("受理办理方面：") + "；".join(parts) + "。"
+
+
+def _kpi_change_text(k: dict) -> str:
+    """，同比上升2.3个百分点 / 下降 / 持平; for mean days 同比增加/减少N天; nothing without a baseline."""
+    yoy = k.get("yoy") or {}
+    delta = yoy.get("change")
+    if delta is None:
+        return ""
+    if delta == 0:
+        return _("，同比持平")
+    n = st.fmt_rate(abs(delta), "mean")
+    if k["kind"] == "rate":
+        return (_("，同比上升%(n)s个百分点") if delta > 0 else _("，同比下降%(n)s个百分点")) % {"n": n}
+    return (_("，同比增加%(n)s天") if delta > 0 else _("，同比减少%(n)s天")) % {"n": n}
 
 
 def _hot_sentence(categories: list[dict]) -> str:
@@ -173,13 +189,15 @@ def bulletin_build(user, *, date_from: dt.date | None = None, date_to: dt.date |
     unit = st.resolve_unit(user, unit_code)
     prev, prior = period.same_period_last_year(), period.previous()
     dims = ("unit", "category", "region")
-    # the KPIs of the period; the comparisons need only the counts (the KPIs' 同比 and 环比 are in the
-    # KPI report and on the dashboard), which keeps a yearly bulletin over a million petitions fast
+    # the period and the same period last year with every KPI (last year judged at the same distance
+    # from its end); the previous period (环比) needs only the counts, and is last year's period again
+    # when the period is a whole year
     collected: dict[str, list] = {}
     cur_g = st.aggregate(user, period, unit=unit, group_by=dims, as_of=as_of,
                          collect=("acc_overdue", "rep_overdue"), collected=collected)
-    compared = st.aggregate_windows(user, {"yoy": prev, "mom": prior}, unit=unit, group_by=dims, as_of=as_of)
-    old_g, prior_t = compared["yoy"], st._sum(compared["mom"].values())
+    old_g = st.aggregate(user, prev, unit=unit, group_by=dims, as_of=period.shift_instant(prev, as_of))
+    prior_t = st._sum(old_g.values()) if prior == prev else \
+        st.aggregate(user, prior, unit=unit, as_of=as_of, kpis=False, measures=st.VOLUME_MEASURES)[()]
     cur, old = st._sum(cur_g.values()), st._sum(old_g.values())
     has_data = old["items"] > 0
     office = office_name(user, unit)
@@ -208,7 +226,7 @@ def bulletin_build(user, *, date_from: dt.date | None = None, date_to: dt.date |
                + _overdue_rows(st.overdue_petitions(collected.get("rep_overdue", []), OVERDUE_LIST_MAX),
                                _("超期未答复"), today))
 
-    kpis = st.kpi_values(cur)
+    kpis = st.kpi_values(cur, old)
     paragraphs = [_visits_sentence(cur, old, has_data, office, period.label()), _total_sentence(cur, old, has_data),
                   _kpi_sentence(kpis)]
     hot = _hot_sentence(categories)
@@ -247,6 +265,15 @@ def _kpi_cell(k: dict) -> str:
     return st.fmt_rate(k["value"], k["kind"])
 
 
+def _kpi_delta_cell(k: dict) -> str:
+    """+2.3个百分点 / -1.5天 / —"""
+    delta = (k.get("yoy") or {}).get("change")
+    if k["kind"] == "na" or delta is None:
+        return "—"
+    unit = _("个百分点") if k["kind"] == "rate" else _("天")
+    return f"{'+' if delta > 0 else ''}{st.fmt_rate(delta, 'mean')}{unit}"
+
+
 def _table_specs(data: dict) -> list[tuple[str, list[str], list[list]]]:
     """(caption, headers, rows) of every table, shared by the Markdown, DOCX and XLSX renderers."""
     t = data["tables"]
@@ -264,11 +291,13 @@ def _table_specs(data: dict) -> list[tuple[str, list[str], list[list]]]:
     specs.append((_("表4 承办单位办理情况"), [_("承办单位"), _("件次"), *kpi_labels, _("超期件")],
                   [[r["label"], r["items"], *[_kpi_cell(k) for k in r["kpis"] if k["kind"] != "na"], r["overdue"]]
                    for r in t["by_unit"]]))
-    specs.append((_("表5 关键指标"), [_("指标"), _("本期"), _("分子/分母"), _("说明")],
+    specs.append((_("表5 关键指标"), [_("指标"), _("本期"), _("分子/分母"), _("去年同期"), _("同比变化"), _("说明")],
                   [[k["label"], _kpi_cell(k),
                     "—" if k["numerator"] is None else
                     (f"{k['numerator']}/{k['denominator']}" if k["kind"] == "rate" else
                      _("已答复%(n)s件") % {"n": k["denominator"]}),
+                    _kpi_cell({**k, "value": (k.get("yoy") or {}).get("previous")}),
+                    _kpi_delta_cell(k),
                     k.get("note", "")]
                    for k in data["kpis"]]))
     specs.append((_("表6 超期清单"), [_("类别"), _("信访件编号"), _("标题"), _("承办单位"), _("收到日期"), _("到期日"),

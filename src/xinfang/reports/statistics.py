@@ -39,11 +39,9 @@ from django.db.models import (
     Case,
     CharField,
     Count,
-    DateTimeField,
     ExpressionWrapper,
     F,
     FloatField,
-    Func,
     IntegerField,
     Max,
     OuterRef,
@@ -61,18 +59,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from xinfang.common.errors import ApplicationError
+from xinfang.common.sql import DayEnd, DaysBetween
 from xinfang.org.jurisdiction import units_of, visible_units
 from xinfang.org.models import Region, Unit
 from xinfang.petitions.choices import Channel, Nature, Status, VisitKind
 from xinfang.petitions.models import Category, Petition, PetitionAccess
 from xinfang.petitions.selectors import petitions_visible
+from xinfang.workflow.facts import ACCEPT_KINDS, MET_LATE, REPLY_KINDS, REVIEW_KIND, RUNNING
 from xinfang.workflow.models import Deadline, Evaluation
 
 EARLIEST = dt.date(1900, 1, 1)
 LATEST = dt.date(2999, 12, 31)
-
-ACCEPT_KINDS = ("route", "accept")  # 登记转送 and 受理告知 limits
-REPLY_KINDS = ("handle", "fast_track", "hotline")  # 办理, 简易办理 and 12345 limits
 
 # deadline states (per petition: the worst of its deadlines of the kind)
 ON_TIME, PENDING, LATE, OVERDUE = 0, 1, 2, 3
@@ -153,53 +150,6 @@ def general_notes() -> list[str]:
           "数值相同的写作“持平”；上年同期该项为0时不计算百分比，写作“去年同期为0”（上年同期没有任何信访数据时写作“去年同期无数据”）。各项比率按四舍五入保留一位小数，"
           "比率的变化以百分点表示。"),
     ]
-
-
-# ---- SQL helpers ---------------------------------------------------------------------------------
-
-class DayEnd(Func):
-    """The instant the local day after the date `expression` begins (the end of a due day)."""
-
-    output_field = DateTimeField()
-    arity = 1
-
-    def as_sqlite(self, compiler, conn, **extra):
-        sql, params = compiler.compile(self.source_expressions[0])
-        # Django stores UTC text 'YYYY-MM-DD HH:MM:SS[.ffffff]'; the zone has a fixed offset in China
-        offset = _utc_offset_seconds()
-        return f"datetime({sql}, %s)", [*params, f"{86400 - offset:+d} seconds"]
-
-    def as_postgresql(self, compiler, conn, **extra):
-        sql, params = compiler.compile(self.source_expressions[0])
-        return f"(({sql} + 1)::timestamp AT TIME ZONE %s)", [*params, settings.TIME_ZONE]
-
-    def as_sql(self, compiler, conn, **extra):  # other backends: the same as PostgreSQL's, unverified
-        return self.as_postgresql(compiler, conn, **extra)
-
-
-def _utc_offset_seconds() -> int:
-    now = timezone.localtime()
-    return int(now.utcoffset().total_seconds())
-
-
-class DaysBetween(Func):
-    """Days (fractional) from the first datetime to the second."""
-
-    output_field = FloatField()
-    arity = 2
-
-    def as_sqlite(self, compiler, conn, **extra):
-        a, pa = compiler.compile(self.source_expressions[0])
-        b, pb = compiler.compile(self.source_expressions[1])
-        return f"(julianday({b}) - julianday({a}))", [*pb, *pa]
-
-    def as_postgresql(self, compiler, conn, **extra):
-        a, pa = compiler.compile(self.source_expressions[0])
-        b, pb = compiler.compile(self.source_expressions[1])
-        return f"CAST(EXTRACT(EPOCH FROM ({b} - {a})) / 86400.0 AS double precision)", [*pb, *pa]
-
-    def as_sql(self, compiler, conn, **extra):
-        return self.as_postgresql(compiler, conn, **extra)
 
 
 def _local_start(day: dt.date) -> dt.datetime:
@@ -354,9 +304,14 @@ def cohort(user, period: Period, unit: Unit | None = None) -> QuerySet[Petition]
 
 def _deadline_facts(as_of: dt.datetime):
     """x_dl at `as_of`: facts stamped later count as not yet happened; cancelled deadlines (a closed
-    petition's remaining limits) and deadlines opened after `as_of` do not count."""
+    petition's remaining limits) and deadlines opened after `as_of` do not count.
+
+    Read from the facts stored on the petition (`xinfang.workflow.facts`) when they answer for
+    `as_of` (`facts_at <= as_of`: always for the current period, nearly always for a comparison
+    period), else from the petition's deadline rows, one index probe per petition."""
     today = timezone.localtime(as_of).date()
     ot_days = conf("ONE_TIME_RESOLUTION_DAYS")
+    within_window = GreaterThanOrEqual(Value(float(ot_days)), DaysBetween(OuterRef("replied_at"), "met_at"))
 
     def worst(kinds):
         return Max(Case(
@@ -366,18 +321,33 @@ def _deadline_facts(as_of: dt.datetime):
             When(due__lt=today, then=Value(OVERDUE + 1)),
             default=Value(PENDING + 1), output_field=IntegerField()))
 
-    appealed = Max(Case(
-        When(Q(kind="review_request") & Q(met_at__lte=as_of)
-             & Q(GreaterThanOrEqual(Value(float(ot_days)), DaysBetween(OuterRef("replied_at"), "met_at"))),
-             then=Value(1)),
-        default=Value(0), output_field=IntegerField()))
+    appealed = Max(Case(When(Q(kind=REVIEW_KIND) & Q(met_at__lte=as_of) & Q(within_window), then=Value(1)),
+                        default=Value(0), output_field=IntegerField()))
     rows = (Deadline.objects.filter(petition=OuterRef("pk"), cancelled=False, start__lte=today,
-                                    kind__in=(*ACCEPT_KINDS, *REPLY_KINDS, "review_request"))
+                                    kind__in=(*ACCEPT_KINDS, *REPLY_KINDS, REVIEW_KIND))
             .order_by().values("petition")
             .annotate(b=ExpressionWrapper(worst(ACCEPT_KINDS) + worst(REPLY_KINDS) * 16 + appealed * 256,
                                           output_field=IntegerField()))
             .values("b"))
-    return Subquery(rows, output_field=IntegerField())
+
+    def stored(summary: str, open_due: str):
+        return Case(
+            When(**{f"{summary}__isnull": True}, then=Value(0)),
+            When(**{f"{open_due}__lt": today}, then=Value(OVERDUE + 1)),
+            When(**{summary: MET_LATE}, then=Value(LATE + 1)),
+            When(**{summary: RUNNING}, then=Value(PENDING + 1)),
+            default=Value(ON_TIME + 1), output_field=IntegerField())
+
+    stored_appealed = Case(
+        When(Q(fact_review_at__lte=as_of)
+             & Q(GreaterThanOrEqual(Value(float(ot_days)), DaysBetween("replied_at", "fact_review_at"))),
+             then=Value(1)),
+        default=Value(0), output_field=IntegerField())
+    return Case(
+        When(facts_at__lte=as_of, then=ExpressionWrapper(
+            stored("fact_accept", "fact_accept_open_due") + stored("fact_reply", "fact_reply_open_due") * 16
+            + stored_appealed * 256, output_field=IntegerField())),
+        default=Subquery(rows, output_field=IntegerField()), output_field=IntegerField())
 
 
 def fact_columns(as_of: dt.datetime, *, kpis: bool = True) -> dict:
@@ -399,8 +369,11 @@ def fact_columns(as_of: dt.datetime, *, kpis: bool = True) -> dict:
     ot_days = conf("ONE_TIME_RESOLUTION_DAYS")
     # the most recently recorded evaluation (evaluations are appended as they are made; ordering by
     # id walks the petition_id index backwards instead of sorting each petition's rows)
-    latest_eval = Subquery(Evaluation.objects.filter(petition=OuterRef("pk"), at__lte=as_of)
-                           .order_by("-id").values("level")[:1], output_field=CharField())
+    latest_eval = Case(
+        When(facts_at__lte=as_of, then=F("fact_evaluation")),
+        default=Subquery(Evaluation.objects.filter(petition=OuterRef("pk"), at__lte=as_of)
+                         .order_by("-id").values("level")[:1], output_field=CharField()),
+        output_field=CharField())
     # Petitions whose petitioner came back (a repeat linked to them) by the end of the window after
     # their reply: one uncorrelated subquery, evaluated once (correlated per petition, SQLite's planner
     # may walk the received_at index for every row when repeat_of is nearly always NULL). The window of

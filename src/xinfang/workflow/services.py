@@ -23,6 +23,7 @@ from xinfang.petitions.services import PetitionerInput, petition_create
 
 from . import deadlines as dl
 from .actions import EFFECTS, Ctx
+from .facts import facts_refresh
 from .models import Deadline, PetitionEvent
 from .queues import queue_counts_forget
 from .rules import acting_unit, roles_for
@@ -65,7 +66,7 @@ def petition_register(*, actor, unit: Unit | None = None, petitioners: list[Peti
             key = HOTLINE_KEYS[petition.demand_type]
             if dl.policy(key, unit)[2]:
                 dl.deadline_open(petition, "hotline", received, key=key, unit=unit)
-        if dl.refresh_current_due(petition):
+        if dl.refresh_current_due(petition) + facts_refresh(petition):
             petition.save()
         event_add(petition=petition, action="register", actor=actor, unit=unit, to_status=Status.REGISTERED,
                   data={"documents": ["登记回执"] if issue_receipt else [], "channel": petition.channel,
@@ -134,6 +135,7 @@ def petition_act(*, actor, petition_id, action: str, version, params: dict | Non
             petition.status = t.target
         petition.version += 1
         dl.refresh_current_due(petition, ctx.today)
+        facts_refresh(petition)
         petition.save()
         event_add(petition=petition, action=action, actor=ctx.actor, unit=unit, from_status=from_status,
                   to_status=petition.status, note=ctx.note, data=ctx.data, at=now)
@@ -177,6 +179,7 @@ def petitions_close_expired(today: dt.date | None = None) -> int:
             dl.deadlines_cancel(p)
             p.status, p.closed_at, p.version = Status.CLOSED, now, p.version + 1
             dl.refresh_current_due(p, today)
+            facts_refresh(p)
             p.save()
             event_add(petition=p, action="close", from_status=from_status, to_status=Status.CLOSED,
                       note=_("复查/复核申请期限届满，自动办结。"), data={"automatic": True}, at=now)
@@ -226,7 +229,7 @@ def deadlines_recompute(*, provisional_only: bool = True, year: int | None = Non
         petitions.add(d.petition_id)
         count += 1
     for p in Petition.objects.filter(pk__in=petitions):
-        fields = dl.refresh_current_due(p)
+        fields = dl.refresh_current_due(p) + facts_refresh(p)
         if fields:
             p.save(update_fields=fields)
     return count
