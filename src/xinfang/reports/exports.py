@@ -8,25 +8,32 @@ Rules every export follows (DESIGN §5):
 - every text cell that a spreadsheet would read as a formula (starting with = + - @, or a tab or
   carriage return) is prefixed with a quote, and characters xlsx cannot hold are removed;
 - the workbook is written in openpyxl's write-only mode, row by row, to a temporary file that
-  spills to disk, so memory stays flat whatever the size.
+  spills to disk, so memory stays flat whatever the size;
+- a 说明 sheet says what was exported, when, by whom, how many rows and on which conditions.
+
+`petitions_xlsx` writes petitions; `table_xlsx` and `tables_xlsx` write any other list or table of
+the web UI (one sheet per table), from rows the page's own selector gave and the caller masked.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tempfile
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
 from xinfang.common import crypto
 from xinfang.petitions.choices import Channel, Nature, Status, VisitKind, WarningLevel
 from xinfang.petitions.selectors import accuser_hidden
 
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CELL_MAX = 32767  # characters an xlsx cell can hold
 EXPORT_MAX_ROWS = 100_000
@@ -107,37 +114,129 @@ def petitions_xlsx(user, qs, *, criteria: Sequence[tuple[str, str]] = (), title:
         .prefetch_related("petitioner_links__petitioner")
     columns = petition_columns()
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title=_("信访件"))
-    for i, (_header, width, _fn) in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
+    rows, truncated = _write_sheet(wb, _("信访件"), [(h, w) for h, w, _f in columns],
+                                   ([fn(user, p) for _h, _w, fn in columns] for p in qs.iterator(chunk_size=500)),
+                                   max_rows)
+    _write_info(wb, _info_rows(
+        user, title or _("信访件查询结果"), criteria, [(_("件数"), rows)],
+        [_("结果超过%(n)d件，仅导出前%(n)d件；请缩小查询范围。") % {"n": max_rows}] if truncated else [],
+        [(_("个人信息"), _("信访人姓名已脱敏；检举控告类信访件对承办链条以外的人员不显示信访人。"))]))
+    return _saved(wb), rows, truncated
+
+
+# ---- any table -----------------------------------------------------------------------------------
+
+Header = tuple[str, int] | tuple[str, int, str]  # (header, column width[, number format of its numbers])
+RATE_FORMAT = "0.0"  # rates and means: numbers shown with one decimal
+
+
+@dataclass
+class Sheet:
+    """One table of a workbook: its sheet name, headers and rows (any iterable, read once)."""
+
+    title: str
+    headers: Sequence[Header]
+    rows: Iterable[Sequence]
+
+
+def table_xlsx(user, *, title: str, headers: Sequence[Header], rows: Iterable[Sequence],
+               criteria: Sequence[tuple[str, object]] = (), notes: Sequence[str] = (), sheet_title: str = "",
+               max_rows: int = EXPORT_MAX_ROWS):
+    """One table (rows already scoped to `user` and masked by the caller) as an xlsx file: Chinese
+    headers, the header row frozen, every cell through `safe_cell`, and the 说明 sheet.
+
+    Returns (file object positioned at 0, number of rows written, truncated?)."""
+    return tables_xlsx(user, title=title, sheets=[Sheet(sheet_title or title, headers, rows)], criteria=criteria,
+                       notes=notes, max_rows=max_rows)
+
+
+def tables_xlsx(user, *, title: str, sheets: Sequence[Sheet], criteria: Sequence[tuple[str, object]] = (),
+                notes: Sequence[str] = (), max_rows: int = EXPORT_MAX_ROWS):
+    """Several tables, one sheet each, and the 说明 sheet. Returns (file, rows of all sheets, truncated?)."""
+    wb = Workbook(write_only=True)
+    counts, truncated, names = [], False, {_("说明")}
+    for sheet in sheets:
+        name = _sheet_name(sheet.title, names)
+        n, cut = _write_sheet(wb, name, sheet.headers, sheet.rows, max_rows)
+        counts.append((_("行数") if len(sheets) == 1 else _("行数：%(sheet)s") % {"sheet": name}, n))
+        truncated = truncated or cut
+    warnings = [_("结果超过%(n)d行，仅导出前%(n)d行；请缩小查询范围。") % {"n": max_rows}] if truncated else []
+    _write_info(wb, _info_rows(user, title, criteria, counts, warnings, notes))
+    return _saved(wb), sum(n for _l, n in counts), truncated
+
+
+# ---- shared by every export ----------------------------------------------------------------------
+
+SHEET_NAME_MAX = 31
+_SHEET_NAME_BAD = re.compile(r"[\\/*?:\[\]]")
+
+
+def _sheet_name(title: str, used: set[str]) -> str:
+    """A valid, unused sheet name (at most 31 characters, none of \\ / * ? : [ ])."""
+    base = _SHEET_NAME_BAD.sub("", ILLEGAL_CHARACTERS_RE.sub("", str(title))).strip("' ")[:SHEET_NAME_MAX] \
+        or _("表")
+    name, i = base, 1
+    while name in used:
+        i += 1
+        suffix = f"({i})"
+        name = base[:SHEET_NAME_MAX - len(suffix)] + suffix
+    used.add(name)
+    return name
+
+
+def _write_sheet(wb: Workbook, title: str, headers: Sequence[Header], rows: Iterable[Sequence],
+                 max_rows: int) -> tuple[int, bool]:
+    """Append a sheet: widths, the frozen header row, then the rows. Returns (rows written, truncated?)."""
+    ws = wb.create_sheet(title=title)
+    formats = {}
+    for i, header in enumerate(headers, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = header[1]
+        if len(header) > 2 and header[2]:
+            formats[i - 1] = header[2]
     ws.freeze_panes = "A2"
-    ws.append([safe_cell(h) for h, _w, _f in columns])
-    rows = 0
-    truncated = False
-    for petition in qs.iterator(chunk_size=500):
-        if rows >= max_rows:
-            truncated = True
-            break
-        ws.append([safe_cell(fn(user, petition)) for _h, _w, fn in columns])
-        rows += 1
-    info = wb.create_sheet(title=_("说明"))
-    info.column_dimensions["A"].width = 16
-    info.column_dimensions["B"].width = 60
-    for label, value in _info_rows(user, title, criteria, rows, truncated, max_rows):
-        info.append([safe_cell(label), safe_cell(value)])
+    ws.append([safe_cell(h[0]) for h in headers])
+    count = 0
+    for row in rows:
+        if count >= max_rows:
+            return count, True
+        cells = [safe_cell(v) for v in row]
+        for i, fmt in formats.items():
+            if i < len(cells) and isinstance(cells[i], int | float) and not isinstance(cells[i], bool):
+                cell = WriteOnlyCell(ws, value=cells[i])
+                cell.number_format = fmt
+                cells[i] = cell
+        ws.append(cells)
+        count += 1
+    return count, False
+
+
+def _write_info(wb: Workbook, info: Iterable[tuple[str, object]]) -> None:
+    ws = wb.create_sheet(title=_("说明"))
+    ws.column_dimensions["A"].width = 16
+    ws.column_dimensions["B"].width = 60
+    for label, value in info:
+        ws.append([safe_cell(label), safe_cell(value)])
+
+
+def _saved(wb: Workbook):
     out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 (the response closes it)
     wb.save(out)
     out.seek(0)
-    return out, rows, truncated
+    return out
 
 
-def _info_rows(user, title, criteria, rows, truncated, max_rows) -> Iterable[tuple[str, object]]:
-    yield _("导出内容"), title or _("信访件查询结果")
+def _info_rows(user, title: str, criteria: Iterable[tuple[str, object]], counts: Iterable[tuple[str, int]],
+               warnings: Iterable[str] = (), notes: Iterable[str | tuple[str, str]] = ()) \
+        -> Iterable[tuple[str, object]]:
+    """The 说明 sheet: what was exported, when, by whom, how many rows, on which conditions, and the
+    notes (plain text, or (label, text))."""
+    yield _("导出内容"), title
     yield _("导出时间"), timezone.now()
     yield _("导出人"), getattr(user, "username", "")
-    yield _("件数"), rows
-    if truncated:
-        yield _("提示"), _("结果超过%(n)d件，仅导出前%(n)d件；请缩小查询范围。") % {"n": max_rows}
+    yield from counts
+    for text in warnings:
+        yield _("提示"), text
     for label, value in criteria:
         yield _("条件：%(label)s") % {"label": label}, value
-    yield _("个人信息"), _("信访人姓名已脱敏；检举控告类信访件对承办链条以外的人员不显示信访人。")
+    for note in notes:
+        yield note if isinstance(note, tuple) else (_("说明"), note)

@@ -2,21 +2,22 @@
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from xinfang.audit.services import audit_record
 from xinfang.petitions.selectors import petitions_visible
 from xinfang.reports.exports import petitions_xlsx
 from xinfang.workflow.queues import QUEUES, queue
 
-from .common import SORTS, table_context
+from .common import SORTS, export_requested, table_context, xlsx_download
 
 
 @login_required
 def home(request):
+    if export_requested(request):
+        return _export(request, petitions_visible(request.user), _("最近的信访件"), default_sort="-received_at",
+                       audit={"list": "home"})
     ctx = table_context(request, petitions_visible(request.user), per_page=15)
     ctx["active"] = "home"
     return render(request, "web/home.html", ctx)
@@ -35,20 +36,16 @@ def queue_view(request, key):
         qs, title, active = queue(request.user, key), labels[key], f"queue:{key}"
     else:
         raise Http404
-    if request.GET.get("export") == "xlsx":
+    if export_requested(request):
         return _export(request, qs, title)
     ctx = table_context(request, qs, default_sort="due_on")
     ctx.update({"title": title, "active": active, "export_qs": f"?export=xlsx&sort={ctx['sort']}"})
     return render(request, "web/queue.html", ctx)
 
 
-def _export(request, qs, title):
-    """The queue as xlsx: Chinese headers, scoped, petitioners masked, formulas neutralised."""
+def _export(request, qs, title, *, default_sort: str = "due_on", audit: dict | None = None):
+    """The list as xlsx: Chinese headers, scoped, petitioners masked, formulas neutralised."""
     sort = request.GET.get("sort")
-    qs = qs.order_by(sort if sort in SORTS else "due_on", "-id")
-    out, rows, truncated = petitions_xlsx(request.user, qs, title=title)
-    audit_record(actor=request.user, action="petition.export", data={"rows": rows, "truncated": truncated,
-                                                                      "queue": str(title)})
-    name = f"{title}{timezone.localtime().strftime('-%Y%m%d-%H%M')}.xlsx"
-    return FileResponse(out, as_attachment=True, filename=name,
-                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    qs = qs.order_by(sort if sort in SORTS else default_sort, "-id")
+    return xlsx_download(request, petitions_xlsx(request.user, qs, title=title), title=title,
+                         action="petition.export", data=audit or {"queue": str(title)})

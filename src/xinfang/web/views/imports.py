@@ -18,6 +18,9 @@ from xinfang.common.errors import ApplicationError, NotFound
 from xinfang.petitions import importer
 from xinfang.petitions.choices import Channel, DemandType, Nature
 from xinfang.petitions.models import ImportJob
+from xinfang.reports.exports import table_xlsx
+
+from .common import export_requested, xlsx_download
 
 ERRORS_SHOWN = 500
 
@@ -57,11 +60,25 @@ def import_view(request):
             else:
                 return redirect("web:import_job", job_id=job.pk)
         status = error.status if error else 200
+    elif export_requested(request):
+        return _export(request)
     return render(request, "web/imports/index.html", {
         "active": "imports", "units": units, "channels": Channel.choices, "error": error,
         "jobs": importer.import_jobs_of(request.user), "max_rows": importer.MAX_ROWS,
         "max_mb": importer.MAX_BYTES >> 20, "values": request.POST,
     }, status=status)
+
+
+def _export(request):
+    """最近的导入 (the user's own jobs) as xlsx."""
+    title = _("最近的导入")
+    made = table_xlsx(
+        request.user, title=title,
+        headers=[(_("文件名"), 36), (_("上传时间"), 18), (_("登记单位"), 22), (_("状态"), 10), (_("行数"), 8),
+                 (_("已导入"), 8)],
+        rows=([j.filename, j.created_at, j.unit.name, j.get_state_display(), j.total_rows or "",
+               j.created_count or ""] for j in importer.import_jobs_of(request.user)))
+    return xlsx_download(request, made, title=title, data={"table": "imports"})
 
 
 def _posted_mapping(request, headers: list[str]) -> dict[str, str]:

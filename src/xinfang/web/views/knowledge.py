@@ -15,6 +15,9 @@ from xinfang.common.errors import ApplicationError, NotFound
 from xinfang.knowledge import selectors, services
 from xinfang.knowledge.models import Article
 from xinfang.petitions.selectors import categories_tree, petition_get
+from xinfang.reports.exports import table_xlsx
+
+from .common import export_requested, xlsx_download
 
 FIELDS = ("title", "body", "source", "category", "lesson")
 
@@ -32,6 +35,8 @@ def knowledge_view(request):
     kind = request.GET.get("kind") or ""
     category = selectors.category_by_ref(request.GET.get("category"))
     qs = selectors.article_search(request.user, q=q, kind=kind, category=category)
+    if export_requested(request):
+        return _export(request, qs, q=q, kind=kind, category=category)
     page = Paginator(qs, 20).get_page(request.GET.get("page"))
     page.object_list = selectors.article_page_refs(request.user, page.object_list)
     keep = request.GET.copy()
@@ -41,6 +46,36 @@ def knowledge_view(request):
         "categories": categories_tree(), "kinds": Article.Kind.choices,
         "page_qs": keep.urlencode() + "&" if keep else "",
         "can_write": services.can_write_policies(request.user)})
+
+
+def _export(request, qs, *, q: str, kind: str, category):
+    """The articles found, as the list shows them (a case names its petition's number, never a petitioner)."""
+    kinds = {value: str(label) for value, label in Article.Kind.choices}
+    criteria = [(label, value) for label, value in ((_("关键词"), q), (_("类型"), kinds.get(kind, "")),
+                                                    (_("内容分类"), category.full_name() if category else ""))
+                if value]
+    title = _("知识库")
+    made = table_xlsx(
+        request.user, title=title,
+        headers=[(_("类型"), 10), (_("标题"), 36), (_("出处/文号"), 24), (_("内容分类"), 28), (_("提供单位"), 22),
+                 (_("更新时间"), 18), (_("发布"), 6), (_("来源信访件"), 22), (_("经验启示"), 40), (_("正文"), 60)],
+        rows=([kinds.get(a.kind, a.kind), a.title, a.source, a.category.full_name() if a.category_id else "",
+               a.unit.name if a.unit_id else "", a.updated_at, a.is_published,
+               a.case_ref.number if a.case_ref else "", a.lesson, a.body]
+              for a in _with_refs(request.user, qs.select_related("category__parent__parent"))),
+        criteria=criteria)
+    return xlsx_download(request, made, title=title, data={"table": "knowledge"})
+
+
+def _with_refs(user, qs, size: int = 500):
+    """The articles of `qs` with their case references, read `size` at a time."""
+    batch = []
+    for article in qs.iterator(chunk_size=size):
+        batch.append(article)
+        if len(batch) == size:
+            yield from selectors.article_page_refs(user, batch)
+            batch = []
+    yield from selectors.article_page_refs(user, batch)
 
 
 @login_required

@@ -21,9 +21,10 @@ from xinfang.petitions.choices import Channel, Nature, VisitKind
 from xinfang.petitions.models import Category
 from xinfang.reports import bulletin, charts
 from xinfang.reports import statistics as st
+from xinfang.reports.exports import RATE_FORMAT, Sheet, petitions_xlsx, tables_xlsx
 
 from ..navigation import REPORT_ROLES
-from .common import table_context
+from .common import SORTS, export_requested, table_context, xlsx_download
 
 
 def _require(user) -> None:
@@ -114,7 +115,80 @@ def reports_view(request):
                 "volume_rows": bulletin._volume_rows(data),
                 "overdue_q": {"acc": _query(period, unit_code, measure="acc_overdue"),
                               "rep": _query(period, unit_code, measure="rep_overdue")}})
+    if export_requested(request) and not ctx["errors"]:  # never a workbook of other figures than asked for
+        title = _("统计报表")
+        made = tables_xlsx(request.user, title=title, sheets=_bulletin_sheets(data), criteria=_bulletin_criteria(data),
+                           notes=_bulletin_notes(data))
+        return xlsx_download(request, made, title=title, action="report.export",
+                             data={"report": "bulletin", "query": qs})
     return render(request, "web/reports/index.html", ctx)
+
+
+# ---- the tables as spreadsheets ------------------------------------------------------------------
+
+def _kpi_header(label: str, kind: str) -> str:
+    """A KPI's column header saying what its numbers are: 及时受理率（%）, 平均办理时长（天）."""
+    if kind == "rate":
+        return _("%(label)s（%%）") % {"label": label}
+    if kind == "mean":
+        return _("%(label)s（天）") % {"label": label}
+    return label
+
+
+def _number(value):
+    """A rate or mean as the number it is (one decimal), or a dash when there is none."""
+    return "—" if value is None else value
+
+
+def _kpi_unit(kind: str) -> str:
+    return {"rate": "%", "mean": _("天")}.get(kind, "")
+
+
+def _bulletin_criteria(data: dict) -> list[tuple[str, str]]:
+    p = data["period"]
+    return [(_("统计期间"), f"{p['label']}（{p['from']} — {p['to']}）"),
+            (_("单位"), data["unit"]["name"] if data["unit"] else _("全部（本人管辖范围）"))]
+
+
+def _bulletin_notes(data: dict) -> list[str]:
+    notes = [*data["notes"], *[d["definition"] for d in data["definitions"]]]
+    if data["tables"]["overdue_truncated"]:
+        notes.append(_("超期清单仅列出前%(n)d件。") % {"n": bulletin.OVERDUE_LIST_MAX})
+    return notes
+
+
+def _bulletin_sheets(data: dict) -> list[Sheet]:
+    """Every table of the 统计报表 page, rates and shares as numbers with one decimal."""
+    t = data["tables"]
+    shown = [k for k in data["kpis"] if k["kind"] != "na"]
+    return [
+        Sheet(_("关键指标"), [(_("指标"), 18), (_("本期"), 10, RATE_FORMAT), (_("计量单位"), 8), (_("分子"), 10),
+                           (_("分母"), 10), (_("说明"), 40)],
+              [[k["label"], "—" if k["kind"] == "na" else _number(k["value"]), _kpi_unit(k["kind"]),
+                k["numerator"], k["denominator"], k.get("note", "")] for k in data["kpis"]]),
+        Sheet(_("表1 信访总量"), [(_("项目"), 22), (_("本期"), 10), (_("去年同期"), 10), (_("同比"), 20)],
+              bulletin._volume_rows(data)),
+        Sheet(_("表2 反映问题分类（按件次排序）"),
+              [(_("排名"), 6), (_("内容分类"), 24), (_("件次"), 8), (_("%(label)s（%%）") % {"label": _("占比")}, 10,
+                                                                   RATE_FORMAT),
+               (_("去年同期"), 10), (_("同比"), 20)],
+              [[r["rank"], r["label"], r["items"], _number(r["share"]), r["previous_items"], r["yoy_text"]]
+               for r in t["by_category"] if r["items"] or r["previous_items"]]),
+        Sheet(_("表3 问题属地"), [(_("属地"), 20), (_("件次"), 8), (_("来访批次"), 10), (_("来访人次"), 10),
+                              (_("去年同期"), 10), (_("同比"), 20)],
+              [[r["label"], r["items"], r["batches"], r["persons"], r["previous_items"], r["yoy_text"]]
+               for r in t["by_region"] if r["items"] or r["previous_items"]]),
+        Sheet(_("表4 承办单位办理情况"),
+              [(_("承办单位"), 26), (_("件次"), 8), *[(_kpi_header(k["label"], k["kind"]), 12, RATE_FORMAT) for k in shown],
+               (_("超期件"), 8)],
+              [[r["label"], r["items"], *[_number(k["value"]) for k in r["kpis"] if k["kind"] != "na"], r["overdue"]]
+               for r in t["by_unit"]]),
+        Sheet(_("表6 超期清单"), [(_("类别"), 12), (_("信访件编号"), 22), (_("标题"), 36), (_("承办单位"), 22),
+                              (_("收到日期"), 12), (_("到期日"), 12), (_("超期天数"), 8), (_("状态"), 10)],
+              [[r["kind"], r["number"], r["title"], r["unit"], dt.date.fromisoformat(r["received"]),
+                dt.date.fromisoformat(r["due"]) if r["due"] else "—",
+                "—" if r["days_overdue"] is None else r["days_overdue"], r["status"]] for r in t["overdue"]]),
+    ]
 
 
 @login_required
@@ -153,21 +227,9 @@ def annual_download_view(request, fmt: str):
     return response
 
 
-@login_required
-def dashboard_view(request):
-    """统计看板: KPI tiles coloured by the thresholds, the monthly trend, bars by category, region and
-    unit, and the hot issues; charts are SVG rendered here (no script or style from anywhere else)."""
-    _require(request.user)
-    user = request.user
-    values, errors = _filters(request)
-    now = timezone.now()
-    try:
-        period = st.make_period(values["date_from"], values["date_to"], as_of=now)
-        unit = st.resolve_unit(user, values["unit_code"])
-    except ApplicationError as exc:
-        errors.append(exc.message)
-        period, unit = st.make_period(None, None, as_of=now), None
-    unit_code = unit.code if unit else None
+def _dashboard_figures(user, period: st.Period, unit: Unit | None, now: dt.datetime) -> dict:
+    """Every figure of the dashboard: totals this period and a year earlier, the monthly trend, the
+    tables by unit, category and region, and the hot issues."""
     prev = period.same_period_last_year()
     dims = ("unit", "category", "region")
     # two passes: the period's KPIs by unit, category and region; the counts of the last 24 months
@@ -177,8 +239,6 @@ def dashboard_view(request):
     first = st.add_months(today.replace(day=1), -11)
     counted = st.aggregate_windows(user, {"trend": st.Period(st.add_months(first, -12), today), "yoy": prev},
                                    unit=unit, group_by=("month",), as_of=now)
-    old = st._sum(counted["yoy"].values())
-    cur = st._sum(cur_g.values())
     trend = []
     for m in st.Period(first, today).months():
         label, old_label = f"{m.start:%Y-%m}", f"{st.add_months(m.start, -12):%Y-%m}"
@@ -198,9 +258,48 @@ def dashboard_view(request):
         rows, _r = st.rollup(dim, cur_g, index=index, rolled=rolled)
         tables[dim] = sorted((r for r in rows.values() if r.counts["items"]),
                              key=lambda r: (-r.counts["items"], r.sort))
+    return {"cur": st._sum(cur_g.values()), "old": st._sum(counted["yoy"].values()), "trend": trend,
+            "tables": tables, "hot": [(cats[c], n) for c, n in top if c in cats], "recent": recent,
+            "hot_titles": st.hot_titles(user, recent, unit=unit, limit=8)}
+
+
+def _unit_kpi_cells(r: st.Row, period: st.Period, unit_code: str | None) -> list[dict]:
+    """The rates of the dashboard's unit table (the repeat rate left out)."""
+    return [c for c in _kpi_cells(st.kpi_values(r.counts), period, unit_code, "unit", r.key)
+            if c["kind"] == "rate" and c["key"] != "repeat_rate"]
+
+
+@login_required
+def dashboard_view(request):
+    """统计看板: KPI tiles coloured by the thresholds, the monthly trend, bars by category, region and
+    unit, and the hot issues; charts are SVG rendered here (no script or style from anywhere else)."""
+    _require(request.user)
+    user = request.user
+    values, errors = _filters(request)
+    now = timezone.now()
+    try:
+        period = st.make_period(values["date_from"], values["date_to"], as_of=now)
+        unit = st.resolve_unit(user, values["unit_code"])
+    except ApplicationError as exc:
+        errors.append(exc.message)
+        period, unit = st.make_period(None, None, as_of=now), None
+    unit_code = unit.code if unit else None
+    f = _dashboard_figures(user, period, unit, now)
+    if export_requested(request) and not errors:
+        title = _("统计看板")
+        made = tables_xlsx(user, title=title, sheets=_dashboard_sheets(user, f, period, unit, now),
+                           criteria=[(_("统计期间"), f"{period.label()}（{period.start} — {period.end}）"),
+                                     (_("单位"), unit.name if unit else _("全部（本人管辖范围）")),
+                                     (_("统计截至"), timezone.localtime(now))],
+                           notes=[*st.general_notes(),
+                                  _("“反映较多的事项”统计期间：%(p)s") % {"p": f["recent"].label()},
+                                  *[k.definition for k in st.kpi_definitions()]])
+        return xlsx_download(request, made, title=title, action="report.export",
+                             data={"report": "dashboard", "query": _query(period, unit_code)})
+    cur, old, trend, tables = f["cur"], f["old"], f["trend"], f["tables"]
     tiles = _kpi_cells(st.kpi_values(cur), period, unit_code)
     volume = []
-    for key, label in (("items", _("信访总件次")), ("batches", _("来访批次")), ("persons", _("来访人次"))):
+    for key, label in _volume_labels():
         c = st.change(cur[key], old[key])
         volume.append({"label": label, "value": cur[key], "change": bulletin.one_change(c, old["items"] > 0),
                        "direction": c.direction, "q": _query(period, unit_code, measure=key)})
@@ -223,18 +322,74 @@ def dashboard_view(request):
         "active": "dashboard", "errors": errors, "period": period, "unit_code": unit_code or "",
         "date_from": period.start.isoformat(), "date_to": period.end.isoformat(), "units": _unit_options(user),
         "tiles": tiles, "volume": volume, "svg": {k: mark_safe(v) for k, v in svg.items()},  # SVG rendered here from escaped labels
-        "hot_categories": [{"name": cats[c].full_name(), "n": n,
-                            "q": _query(period, unit_code, dim="category", key=cats[c].code)}
-                           for c, n in top if c in cats],
-        "hot_titles": st.hot_titles(user, recent, unit=unit, limit=8), "recent": recent,
+        "hot_categories": [{"name": c.full_name(), "n": n,
+                            "q": _query(period, unit_code, dim="category", key=c.code)} for c, n in f["hot"]],
+        "hot_titles": f["hot_titles"], "recent": f["recent"],
         "thresholds": (low, high), "as_of": timezone.localtime(now),
         "unit_rows": [{"label": r.label, "items": r.counts["items"],
                        "q": _query(period, unit_code, dim="unit", key=r.key, measure="items"),
-                       "cells": [c for c in _kpi_cells(st.kpi_values(r.counts), period, unit_code, "unit", r.key)
-                                 if c["kind"] == "rate" and c["key"] != "repeat_rate"]}
+                       "cells": _unit_kpi_cells(r, period, unit_code)}
                       for r in tables["unit"][:15]],
     }
     return render(request, "web/reports/dashboard.html", ctx)
+
+
+def _volume_labels() -> list[tuple[str, str]]:
+    return [("items", _("信访总件次")), ("batches", _("来访批次")), ("persons", _("来访人次"))]
+
+
+def _point_change(delta: float | None, kind: str, basis: str) -> str:
+    """The change of a rate (in percentage points) or a mean (in days) against its baseline."""
+    if delta is None:
+        return "—"
+    if delta == 0:
+        return _("%(b)s持平") % {"b": basis}
+    n = f"{abs(delta):.1f}"
+    if kind == "mean":
+        return (_("%(b)s增加%(n)s天") if delta > 0 else _("%(b)s减少%(n)s天")) % {"b": basis, "n": n}
+    return (_("%(b)s上升%(n)s个百分点") if delta > 0 else _("%(b)s下降%(n)s个百分点")) % {"b": basis, "n": n}
+
+
+def _dashboard_sheets(user, f: dict, period: st.Period, unit: Unit | None, now: dt.datetime) -> list[Sheet]:
+    """The dashboard as tables: the tiles with their 同比 and 环比, the trend, the three breakdowns, the
+    units' rates and the hot issues."""
+    # the tiles' comparisons: the KPI report's (the same cut-off interval before the comparison periods' ends)
+    rep = st.kpi_report(user, date_from=period.start, date_to=period.end, unit_code=unit.code if unit else None,
+                        as_of=now)
+    yoy_basis, mom_basis = _("同比"), _("环比")
+    tiles = []
+    for key, label in _volume_labels():
+        cur, old, prior = rep.total[key], rep.total_previous[key], rep.total_prior[key]
+        tiles.append([label, cur, "", old, st.change_text(st.change(cur, old), basis=yoy_basis), prior,
+                      st.change_text(st.change(cur, prior), basis=mom_basis)])
+    for k in st.kpi_values(rep.total, rep.total_previous, rep.total_prior):
+        if k["kind"] == "na":
+            tiles.append([k["label"], "—", "", "—", "—", "—", k.get("note", "")])
+            continue
+        tiles.append([k["label"], _number(k["value"]), _kpi_unit(k["kind"]), _number(k["yoy"]["previous"]),
+                      _point_change(k["yoy"]["change"], k["kind"], yoy_basis), _number(k["mom"]["previous"]),
+                      _point_change(k["mom"]["change"], k["kind"], mom_basis)])
+    tables = f["tables"]
+    rates = [k for k in st.kpi_definitions() if k.kind == "rate" and k.key != "repeat_rate"]
+    return [
+        Sheet(_("关键指标"), [(_("指标"), 18), (_("本期"), 10, RATE_FORMAT), (_("计量单位"), 8),
+                           (_("去年同期"), 10, RATE_FORMAT), (_("同比"), 24), (_("上期"), 10, RATE_FORMAT),
+                           (_("环比"), 24)], tiles),
+        Sheet(_("近12个月信访件次"), [(_("月份"), 10), (_("件次"), 8), (_("上年同月"), 10)], f["trend"]),
+        Sheet(_("按内容分类"), [(_("内容分类"), 24), (_("件次"), 8), (_("来访人次"), 10)],
+              [[r.label, r.counts["items"], r.counts["persons"]] for r in tables["category"]]),
+        Sheet(_("按问题属地"), [(_("属地"), 20), (_("件次"), 8), (_("来访人次"), 10)],
+              [[r.label, r.counts["items"], r.counts["persons"]] for r in tables["region"]]),
+        Sheet(_("承办单位指标"), [(_("承办单位"), 26), (_("件次"), 8),
+                              *[(_kpi_header(k.label, k.kind), 12, RATE_FORMAT) for k in rates], (_("超期未答复"), 10)],
+              [[r.label, r.counts["items"], *[_number(k["value"]) for k in st.kpi_values(r.counts)
+                                              if k["kind"] == "rate" and k["key"] != "repeat_rate"],
+                r.counts["rep_overdue"]] for r in tables["unit"]]),
+        Sheet(_("热点问题"), [(_("排名"), 6), (_("内容分类"), 36), (_("件次"), 8)],
+              [[i, c.full_name(), n] for i, (c, n) in enumerate(f["hot"], start=1)]),
+        Sheet(_("反映较多的事项"), [(_("排名"), 6), (_("标题"), 48), (_("件次"), 8)],
+              [[i, t, n] for i, (t, n) in enumerate(f["hot_titles"], start=1)]),
+    ]
 
 
 def _key_label(dim: str, key: str) -> str:
@@ -271,6 +426,18 @@ def drill_view(request):
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("web:reports")
+    if export_requested(request):
+        criteria = [(_("统计期间"), f"{period.label()}（{period.start} — {period.end}）"),
+                    (_("单位"), _key_label("unit", values["unit_code"]) if values["unit_code"]
+                     else _("全部（本人管辖范围）"))]
+        if dim:
+            criteria.append((st.dimension_labels()[dim], _key_label(dim, key)))
+        criteria.append((_("统计项目"), st.measure_label(measure)))
+        sort = request.GET.get("sort")
+        qs = qs.order_by(sort if sort in SORTS else "-received_at", "-id")
+        title = _("统计明细")
+        return xlsx_download(request, petitions_xlsx(request.user, qs, criteria=criteria, title=title), title=title,
+                             action="petition.export", data={"report": "drill", "query": request.GET.urlencode()[:1000]})
     ctx = table_context(request, qs)
     crumbs = [period.label()]
     if values["unit_code"]:

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, QueryDict
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from xinfang.audit.services import audit_record
 from xinfang.common.errors import ApplicationError, NotFound
 from xinfang.petitions.filters import PetitionFilter, petitions_search
 from xinfang.reports.exports import petitions_xlsx
 
 from ..saved_filters import saved_filter_delete, saved_filter_save, saved_filters_of
 from ..search_forms import SavedFilterForm, SearchForm, search_params
-from .common import SORTS, table_context
+from .common import SORTS, table_context, xlsx_download
 
 
 @login_required
@@ -51,13 +49,10 @@ def search_export_view(request):
     qs = petitions_search(request.user, flt)
     if sort in SORTS:
         qs = qs.order_by(sort, "-id")
-    criteria = form.criteria()
-    out, rows, truncated = petitions_xlsx(request.user, qs, criteria=criteria, title=_("信访件查询结果"))
-    audit_record(actor=request.user, action="petition.export",
-                 data={"rows": rows, "truncated": truncated, "query": search_params(request.GET).urlencode()[:1000]})
-    name = _("信访件查询结果") + timezone.localtime().strftime("-%Y%m%d-%H%M") + ".xlsx"
-    return FileResponse(out, as_attachment=True, filename=name,
-                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    title = _("信访件查询结果")
+    return xlsx_download(request, petitions_xlsx(request.user, qs, criteria=form.criteria(), title=title),
+                         title=title, action="petition.export",
+                         data={"query": search_params(request.GET).urlencode()[:1000]})
 
 
 @login_required

@@ -16,10 +16,12 @@ from xinfang.common.errors import ApplicationError
 from xinfang.common.models import CalendarDay, CalendarYear
 from xinfang.common.text import normalise
 from xinfang.org.admin_scope import require_global_admin
+from xinfang.reports.exports import table_xlsx
 from xinfang.workflow import config_services
 from xinfang.workflow.models import Deadline
 from xinfang.workflow.services import calendar_year_set
 
+from ..common import export_requested, xlsx_download
 from .common import admin_required, not_found_or, render_manage
 
 REST_WORDS = {"休", "假", "休息", "放假", "节假日", "holiday", "off", "rest"}
@@ -105,6 +107,8 @@ def calendar_view(request):
     rows = list(CalendarDay.objects.filter(date__year=year).order_by("date"))
     for r in rows:
         r.weekday = WEEKDAYS[r.date.weekday()]
+    if request.method == "GET" and export_requested(request):
+        return _export(request, year, rows)
     covered = CalendarYear.objects.filter(year=year).first()
     years = sorted(set(CalendarYear.objects.values_list("year", flat=True)) | {today.year, today.year + 1, year})
     provisional = Deadline.objects.filter(provisional=True, met_at__isnull=True, cancelled=False).count()
@@ -114,6 +118,17 @@ def calendar_view(request):
         "provisional": provisional, "error": error,
         "paste": paste if paste is not None else _as_text(rows), "values": request.POST if error else {}},
         tab="calendar", status=error.status if error else 200)
+
+
+def _export(request, year: int, rows: list[CalendarDay]):
+    title = _("%(year)s年节假日安排") % {"year": year}
+    made = table_xlsx(
+        request.user, title=title, sheet_title=str(year),
+        headers=[(_("日期"), 12), (_("星期"), 6), (_("安排"), 10), (_("名称"), 20)],
+        rows=([r.date, r.weekday, _("调休上班") if r.is_workday else _("休息"), r.name] for r in rows),
+        criteria=[(_("年份"), year)],
+        notes=[_("只列出与“周一至周五上班、周六周日休息”不同的日子（以及节日期间的周末）。")])
+    return xlsx_download(request, made, title=title, data={"table": "manage.calendar", "year": year})
 
 
 def _date(value, field="date") -> dt.date:

@@ -11,7 +11,9 @@ from django.views.decorators.http import require_POST
 from xinfang.common.errors import ApplicationError
 from xinfang.petitions import category_services as cs
 from xinfang.petitions.models import Category
+from xinfang.reports.exports import table_xlsx
 
+from ..common import export_requested, xlsx_download
 from .common import admin_required, category_choices, not_found_or, post_values, render_manage
 
 
@@ -31,8 +33,31 @@ def categories_view(request):
     if not show_inactive:
         qs = qs.filter(is_active=True)
     cats = list(qs)
+    if export_requested(request):
+        return _export(request, cats, show_inactive)
     return render_manage(request, "web/manage/categories.html", {
         "tree": _tree(cats), "count": len(cats), "show_inactive": show_inactive}, tab="categories")
+
+
+def _export(request, cats: list[Category], show_inactive: bool):
+    """The tree as rows in tree order, each with the path of its parents."""
+    by_pk = {c.pk: c for c in Category.objects.only("pk", "name", "parent_id")}
+
+    def parents(c: Category) -> str:
+        names, node = [], by_pk.get(c.parent_id)
+        while node is not None:
+            names.append(node.name)
+            node = by_pk.get(node.parent_id)
+        return " / ".join(reversed(names))
+
+    title = _("内容分类")
+    made = table_xlsx(
+        request.user, title=title,
+        headers=[(_("分类代码"), 10), (_("分类名称"), 20), (_("级别"), 6), (_("上级分类"), 36), (_("信访件"), 8),
+                 (_("启用"), 6)],
+        rows=([c.code, c.name, c.level, parents(c), c.used, c.is_active] for c in cats),
+        criteria=[(_("状态"), _("全部") if show_inactive else _("在用"))])
+    return xlsx_download(request, made, title=title, data={"table": "manage.categories"})
 
 
 def _parents(category=None):

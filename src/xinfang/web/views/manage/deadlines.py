@@ -12,11 +12,13 @@ from django.views.decorators.http import require_POST
 from xinfang.common.errors import ApplicationError
 from xinfang.org.admin_scope import admin_covers, is_global_admin, managed_q, require_admin
 from xinfang.org.models import Unit
+from xinfang.reports.exports import table_xlsx
 from xinfang.workflow import config_services
 from xinfang.workflow import deadlines as dl
 from xinfang.workflow.choices import DeadlineKind
 from xinfang.workflow.models import DeadlinePolicy
 
+from ..common import export_requested, xlsx_download
 from .common import admin_required, not_found_or, post_values, render_manage, unit_choices
 
 EXTRA_LABELS = {
@@ -34,12 +36,12 @@ def policy_label(key: str) -> str:
     return str(labels.get(key) or EXTRA_LABELS.get(key) or key)
 
 
-@admin_required
-def deadlines_view(request):
+def _policy_rows(user) -> list[dict]:
+    """Per time limit: the law's days, the default row (if edited) and the overrides `user` manages."""
     defaults = {p.key: p for p in DeadlinePolicy.objects.filter(unit__isnull=True)}
     overrides = DeadlinePolicy.objects.filter(unit__isnull=False).select_related("unit").order_by("unit__path")
-    if not is_global_admin(request.user):
-        overrides = overrides.filter(managed_q(request.user, "unit"))
+    if not is_global_admin(user):
+        overrides = overrides.filter(managed_q(user, "unit"))
     by_key: dict[str, list] = {}
     for o in overrides:
         by_key.setdefault(o.key, []).append(o)
@@ -47,9 +49,41 @@ def deadlines_view(request):
     for key, (days, working, source) in dl.DEFAULT_POLICIES.items():
         rows.append({"key": key, "label": policy_label(key), "law_days": days, "law_working": working,
                      "law_source": source, "row": defaults.get(key), "overrides": by_key.get(key, [])})
+    return rows
+
+
+@admin_required
+def deadlines_view(request):
+    rows = _policy_rows(request.user)
+    if export_requested(request):
+        return _export(request, rows)
     return render_manage(request, "web/manage/deadlines.html", {
         "rows": rows, "keys": [(k, policy_label(k)) for k in dl.DEFAULT_POLICIES],
         "units": unit_choices(request.user)}, tab="deadlines")
+
+
+def _days_text(days: int, working: bool) -> str:
+    return f"{days}{_('个工作日') if working else _('日')}"
+
+
+def _export(request, rows: list[dict]):
+    """One row per rule in force: the default of each time limit, then the units' own limits."""
+    out = []
+    for r in rows:
+        law = _days_text(r["law_days"], r["law_working"])
+        d = r["row"]
+        out.append([r["label"], r["key"], _("默认"), d.days if d else r["law_days"],
+                    d.working_days if d else r["law_working"], d.is_active if d else True,
+                    (d.source if d else "") or r["law_source"], law])
+        out += [[r["label"], r["key"], o.unit.name, o.days, o.working_days, o.is_active, o.source, law]
+                for o in r["overrides"]]
+    title = _("时限规则")
+    made = table_xlsx(
+        request.user, title=title,
+        headers=[(_("时限项目"), 22), (_("项目代码"), 18), (_("适用单位"), 28), (_("天数"), 6), (_("按工作日计"), 10),
+                 (_("启用"), 6), (_("依据"), 40), (_("法定/默认"), 12)],
+        rows=out)
+    return xlsx_download(request, made, title=title, data={"table": "manage.deadlines"})
 
 
 def _parse_days(text: str) -> int:

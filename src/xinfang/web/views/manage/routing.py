@@ -10,8 +10,10 @@ from django.views.decorators.http import require_POST
 from xinfang.common.errors import ApplicationError
 from xinfang.org.models import Region, Unit
 from xinfang.petitions.models import Category, Petition
+from xinfang.reports.exports import table_xlsx
 from xinfang.workflow import routing
 
+from ..common import export_requested, xlsx_download
 from .common import (
     admin_required,
     category_choices,
@@ -72,7 +74,23 @@ def routing_view(request):
                                  tab="routing", status=exc.status)
         messages.success(request, _("已添加分办规则。"))
         return redirect("web:manage_routing")
+    if export_requested(request):
+        return _export(request)
     return render_manage(request, "web/manage/routing.html", _ctx(request), tab="routing")
+
+
+def _export(request):
+    """The rules the user manages, as the table on the page shows them."""
+    title = _("分办规则")
+    made = table_xlsx(
+        request.user, title=title,
+        headers=[(_("内容分类"), 30), (_("问题属地"), 30), (_("承办单位"), 28), (_("适用的分办单位"), 28),
+                 (_("优先级"), 8), (_("状态"), 8), (_("说明"), 40)],
+        rows=([r.category.full_name() if r.category_id else _("（任意）"),
+               r.region.full_name() if r.region_id else _("（任意）"), r.unit.name,
+               r.owner.name if r.owner_id else _("（全部）"), r.priority, _("启用") if r.is_active else _("停用"), r.note]
+              for r in routing.routing_rules_managed(request.user)))
+    return xlsx_download(request, made, title=title, data={"table": "manage.routing"})
 
 
 @admin_required

@@ -13,7 +13,9 @@ from xinfang.org import services as org_services
 from xinfang.org.admin_scope import managed_units
 from xinfang.org.choices import Level, UnitKind
 from xinfang.org.models import Membership
+from xinfang.reports.exports import table_xlsx
 
+from ..common import export_requested, xlsx_download
 from .common import admin_required, not_found_or, post_values, region_choices, render_manage, unit_choices
 
 FIELDS = ("code", "name", "short_name", "kind", "level", "region", "parent")
@@ -35,9 +37,24 @@ def units_view(request):
     qs = managed_units(request.user).annotate(people=Count("memberships__user", distinct=True)).order_by("path")
     if not show_inactive:
         qs = qs.filter(is_active=True)
+    if export_requested(request):
+        return _export(request, qs.select_related("region", "parent"), show_inactive)
     units = list(qs)
     return render_manage(request, "web/manage/units.html", {
         "tree": _tree(units), "count": len(units), "show_inactive": show_inactive}, tab="units")
+
+
+def _export(request, qs, show_inactive: bool):
+    kinds, levels = dict(UnitKind.choices), dict(Level.choices)
+    title = _("单位")
+    made = table_xlsx(
+        request.user, title=title,
+        headers=[(_("单位代码"), 14), (_("单位名称"), 30), (_("简称"), 14), (_("单位类型"), 14), (_("层级"), 8),
+                 (_("所属区划"), 16), (_("上级单位"), 30), (_("人数"), 6), (_("启用"), 6)],
+        rows=([u.code, u.name, u.short_name, kinds.get(u.kind, u.kind), levels.get(u.level, u.level), u.region.name,
+               u.parent.name if u.parent_id else "", u.people, u.is_active] for u in qs.iterator(chunk_size=500)),
+        criteria=[(_("状态"), _("全部") if show_inactive else _("在用"))])
+    return xlsx_download(request, made, title=title, data={"table": "manage.units"})
 
 
 def _form_ctx(request, unit=None, values=None, error=None) -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -16,7 +16,9 @@ from xinfang.org import services as org_services
 from xinfang.org.admin_scope import admin_covers, is_global_admin, managed_q
 from xinfang.org.choices import Role
 from xinfang.org.models import Membership
+from xinfang.reports.exports import table_xlsx
 
+from ..common import export_requested, xlsx_download
 from .common import admin_required, not_found_or, post_values, render_manage, unit_choices
 
 
@@ -29,8 +31,8 @@ def users_managed(user):
     return qs
 
 
-@admin_required
-def users_view(request):
+def _users_listed(request) -> tuple[QuerySet, dict]:
+    """The users of the 用户和角色 list with its filters (q, unit, role, state) applied."""
     q = (request.GET.get("q") or "").strip()[:50]
     role = request.GET.get("role") or ""
     unit = (request.GET.get("unit") or "").strip()
@@ -49,12 +51,40 @@ def users_view(request):
         qs = qs.filter(is_active=False)
     qs = qs.distinct().order_by("username").prefetch_related(
         Prefetch("memberships", queryset=Membership.objects.select_related("unit").order_by("unit__path", "role")))
+    return qs, {"q": q, "role": role, "unit": unit, "state": state}
+
+
+@admin_required
+def users_view(request):
+    qs, filters = _users_listed(request)
+    if export_requested(request):
+        return _export(request, qs, filters)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     keep = request.GET.copy()
     keep.pop("page", None)
     return render_manage(request, "web/manage/users.html", {
-        "page": page, "q": q, "role": role, "unit": unit, "state": state, "roles": Role.choices,
+        "page": page, **filters, "roles": Role.choices,
         "page_qs": keep.urlencode() + "&" if keep else "", "units": unit_choices(request.user)}, tab="users")
+
+
+def _export(request, qs, filters: dict):
+    roles = dict(Role.choices)
+    states = {"active": _("在用"), "inactive": _("已停用"), "all": _("全部")}
+    criteria = [(_("姓名或用户名"), filters["q"]), (_("单位"), filters["unit"]),
+                (_("角色"), str(roles.get(filters["role"], ""))), (_("状态"), states.get(filters["state"], ""))]
+
+    def roles_of(u) -> str:
+        return "；".join(f"{m.unit.short_name or m.unit.name} · {roles.get(m.role, m.role)}" for m in u.memberships.all())
+
+    title = _("用户和角色")
+    made = table_xlsx(
+        request.user, title=title,
+        headers=[(_("用户名"), 18), (_("姓名"), 12), (_("单位和角色"), 50), (_("超级管理员"), 10), (_("状态"), 8),
+                 (_("最近登录"), 18)],
+        rows=([u.username, f"{u.last_name}{u.first_name}", roles_of(u), u.is_superuser,
+               _("在用") if u.is_active else _("已停用"), u.last_login] for u in qs.iterator(chunk_size=500)),
+        criteria=[(label, value) for label, value in criteria if value])
+    return xlsx_download(request, made, title=title, data={"table": "manage.users"})
 
 
 @admin_required
