@@ -213,7 +213,8 @@ def test_markdown_docx_xlsx_hold_the_numbers(two_years):
     assert ["来访人次", 130, 115, "同比上升了13%"] in volume
     assert ["其中：集体访人次", 70, 50, "同比上升了40%"] in volume
     cats = [list(r) for r in wb["表2"].iter_rows(values_only=True)]
-    assert [2, "城乡建设", 132, "26.2%", 142, "同比下降了7%"] in cats
+    assert [2, "城乡建设", 132, 0.262, 142, "同比下降了7%"] in cats  # a number, shown as 26.2%
+    assert wb["表2"].cell(row=4, column=4).number_format == "0.0%"
     notes = [r[0] for r in wb["说明"].iter_rows(values_only=True)]
     assert any("四舍五入" in n for n in notes)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -411,6 +412,18 @@ def render_docx(data: dict) -> bytes:
     return _docx_tables_and_notes(doc, data, _table_specs(data))
 
 
+_PERCENT = re.compile(r"^-?\d+(\.\d+)?%$")
+
+
+def _xlsx_value(value):
+    """A table value for a spreadsheet: rates such as "81.8%" become numbers (0.818) to compute with."""
+    from .exports import safe_cell
+
+    if isinstance(value, str) and _PERCENT.match(value):
+        return float(st.round_half_up(float(value[:-1]), 1)) / 100
+    return safe_cell(value)
+
+
 def render_xlsx(data: dict) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
@@ -435,7 +448,10 @@ def render_xlsx(data: dict) -> bytes:
         for cell in sheet[2]:
             cell.font = Font(bold=True)
         for row in rows:
-            sheet.append([safe_cell(v) for v in row])
+            sheet.append([_xlsx_value(v) for v in row])
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, float) and isinstance(row[cell.column - 1], str):
+                    cell.number_format = "0.0%"  # a rate written 81.8% in the text, a number here
         for col, width in zip("ABCDEFGHIJKL", [16, 22, 12, 12, 12, 18, 12, 12, 12, 12, 12, 12], strict=False):
             sheet.column_dimensions[col].width = width
     notes = wb.create_sheet(title=_("说明"))
