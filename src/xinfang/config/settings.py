@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "xinfang.org",
     "xinfang.petitions",
     "xinfang.workflow",
+    "xinfang.oversight",
     "xinfang.knowledge",
     "xinfang.reports",
     "xinfang.api",

@@ -35,6 +35,8 @@ def navigation(request) -> list[NavItem]:
                 for key, label in QUEUES if counts[key] or key in _queues_for(roles)]
     items.append(NavItem(_("待办"), reverse("web:queue", args=["all"]), "queue",
                          sum(c.count or 0 for c in children if c.key != "queue:overdue"), children))
+    if Role.LEADER in roles:
+        items.append(NavItem(_("我的包案"), reverse("web:my_ownerships"), "ownerships"))
     items.append(NavItem(_("查询"), reverse("web:search"), "search"))
     items.append(NavItem(_("信访人"), reverse("web:petitioners"), "petitioners"))
     if roles & {Role.CLERK, Role.DISPATCHER, Role.ADMIN}:

@@ -3,6 +3,7 @@ from django.urls import path
 
 from .views import documents as document_views
 from .views import home, imports, intake, knowledge, manage, petitioners, petitions, reports, search
+from .views import oversight as oversight_views
 
 app_name = "web"
 urlpatterns = [
@@ -12,6 +13,12 @@ urlpatterns = [
     path("queue/<slug:key>/", home.queue_view, name="queue"),
     path("petitions/<int:petition_id>/", petitions.petition_detail_view, name="petition"),
     path("petitions/<int:petition_id>/act/<slug:action>/", petitions.petition_act_view, name="act"),
+    # 包案 (leader case ownership)
+    path("petitions/<int:petition_id>/ownership/", oversight_views.ownership_assign_view, name="ownership_assign"),
+    path("petitions/<int:petition_id>/ownership/end/", oversight_views.ownership_end_view, name="ownership_end"),
+    path("petitions/<int:petition_id>/ownership/transfer/", oversight_views.ownership_transfer_view,
+         name="ownership_transfer"),
+    path("ownerships/", oversight_views.my_ownerships_view, name="my_ownerships"),
     # 登记 (intake) and its receipt
     path("intake/", intake.intake_view, name="intake"),
     path("intake/lookup/", intake.intake_lookup_view, name="intake_lookup"),

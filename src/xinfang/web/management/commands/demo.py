@@ -26,6 +26,8 @@ from xinfang.common.validators import id_checksum
 from xinfang.org.choices import Role
 from xinfang.org.demo import DEMO_PASSWORD, DemoOrg, build_demo_org
 from xinfang.org.models import Membership, StaffProfile
+from xinfang.oversight.models import Ownership
+from xinfang.oversight.services import ownership_assign
 from xinfang.petitions.choices import Channel, DemandType, Nature, Status
 from xinfang.petitions.models import Petition
 from xinfang.petitions.services import PetitionerInput
@@ -61,6 +63,9 @@ from ..demo_data import (
 )
 
 S = Status
+# 包案: the district government's leader owns one petition ending in each of these states (东湖区)
+OWNED_STATES = (S.IN_HANDLING, S.REPLIED, S.CLOSED)
+OWNER, OWNER_ARRANGER = "demo_reviewer", "demo_dispatcher"
 # Relative share of each final state (every state gets at least one petition when N >= 15).
 STATE_WEIGHTS = {
     S.REGISTERED: 8, S.ROUTED: 10, S.ACCEPTED: 4, S.IN_HANDLING: 13, S.REPLY_PENDING: 4, S.REPLIED: 10,
@@ -97,6 +102,7 @@ class Item:
     city: bool = False
     final_original: bool = False
     pending_extension: bool = False
+    owned: bool = False  # a leader owns it (包案) from registration on
     origin: Item | None = None  # for a refused-again repeat: the item that reached 复核终结
     received_at: dt.datetime | None = None
     # filled while building
@@ -149,6 +155,10 @@ class Command(BaseCommand):
             w(f"  {labels[value]:<10}{counts.get(value, 0):>6}")
         w(_("时间线事件 %(e)d 条，审计记录 %(a)d 条。") % {
             "e": PetitionEvent.objects.count(), "a": AuditEntry.objects.count()})
+        owned = Ownership.objects.filter(ended_at__isnull=True)
+        if owned.exists():
+            w(_("领导包案 %(n)d 件（已化解 %(r)d 件），可用 %(u)s 登录查看“我的包案”。") % {
+                "n": owned.count(), "r": owned.filter(resolved_at__isnull=False).count(), "u": OWNER})
 
     def _accounts(self) -> None:
         w = self.stdout.write
@@ -252,6 +262,10 @@ class DemoBuilder:
         for it in items:
             it.received_at = self._received_at(it.days_ago)
         items.sort(key=lambda it: it.received_at)
+        for state in OWNED_STATES:  # no random draw: the same seed gives the same petitions
+            it = next((it for it in items if it.status == state and it.district == "DH" and not it.city), None)
+            if it is not None:
+                it.owned = True
         return items
 
     def _received_at(self, days_ago: int) -> dt.datetime:
@@ -305,6 +319,12 @@ class DemoBuilder:
         except ApplicationError as exc:
             raise CommandError(f"register ({it.status}, {t.title}): {exc.message}") from exc
         it.petition = p
+        if it.owned:
+            try:
+                ownership_assign(actor=self.org.users[OWNER_ARRANGER], petition=p, leader=self.org.users[OWNER],
+                                 note=_("区政府领导包案：一个月内约谈信访人，督促承办单位落实化解措施。"))
+            except ApplicationError as exc:
+                raise CommandError(f"{p.number} 包案: {exc.message}") from exc
         try:
             p = self._advance(it, p)
         except ApplicationError as exc:

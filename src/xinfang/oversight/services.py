@@ -1,0 +1,323 @@
+"""Writes of 包案 (DESIGN §1, §4 "own"): arrange or take an ownership, end it, transfer it, and the
+automatic stamps when the petition is resolved or merged.
+
+Each write validates its input first, then, in one transaction with the petition row locked, checks the
+jurisdiction (outside it: not found), the petition's state, the actor's role and the one-active-ownership
+rule, writes, appends a timeline event (`PetitionEvent`, actions "own", "own_end", "own_transfer") and an
+audit entry ("petition.<action>", like the workflow's moves). A refusal raises `ApplicationError` and
+changes nothing. Who may do what: see `rules`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from xinfang.audit.services import audit_record
+from xinfang.common.errors import STATUS_BY_CODE, ApplicationError, NotFound
+from xinfang.petitions.choices import OPEN_STATES, Status
+from xinfang.petitions.models import Petition
+from xinfang.petitions.selectors import petitions_visible
+from xinfang.workflow.services import event_add
+
+from . import rules
+from .choices import EVENT_OWN, EVENT_OWN_END, EVENT_OWN_TRANSFER, RESOLVED_STATES, EndKind
+from .models import Ownership
+from .selectors import leader_name
+
+NOTE_MAX = 2000
+REASON_MAX = 2000
+USERNAME_MAX = 150
+
+
+class Forbidden(ApplicationError):
+    """Inside the user's jurisdiction, but without the role this write needs (code "forbidden")."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message, "forbidden", field)
+
+    @property
+    def status(self) -> int:
+        return STATUS_BY_CODE.get("forbidden", 403)
+
+
+# ---- input -------------------------------------------------------------------------------------
+
+
+def _text(value, field: str, label: str, *, required: bool, max_len: int) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ApplicationError(_("%(label)s应为文本。") % {"label": label}, "invalid", field)
+    value = value.strip()
+    if "\x00" in value:
+        raise ApplicationError(_("%(label)s包含无效字符。") % {"label": label}, "invalid", field)
+    if required and not value:
+        raise ApplicationError(_("请填写%(label)s。") % {"label": label}, "invalid", field)
+    if len(value) > max_len:
+        raise ApplicationError(_("%(label)s不能超过%(n)d个字。") % {"label": label, "n": max_len}, "invalid", field)
+    return value
+
+
+def _not_a_leader(value) -> ApplicationError:
+    # the same answer for an unknown account and for one that is not an eligible leader
+    return ApplicationError(_("“%(name)s”不是可以包案该信访件的领导。") % {"name": str(value)[:USERNAME_MAX]},
+                            "invalid", "leader")
+
+
+def _leader(value):
+    """A staff account by user object, id or username (a fresh object: roles are cached per object)."""
+    User = get_user_model()
+    if isinstance(value, User):
+        value = value.pk
+    if value is None or isinstance(value, bool) or (isinstance(value, str) and not value.strip()):
+        raise ApplicationError(_("请选择包案领导。"), "invalid", "leader")
+    if isinstance(value, int):
+        found = User.objects.filter(pk=value).first() if 0 < value < 2**63 else None
+    elif isinstance(value, str):
+        text = value.strip()
+        if "\x00" in text or len(text) > USERNAME_MAX:
+            raise ApplicationError(_("包案领导无效。"), "invalid", "leader")
+        found = User.objects.filter(username=text).first()
+        if found is None and text.isdigit() and len(text) < 19:
+            found = User.objects.filter(pk=int(text)).first()
+    else:
+        raise ApplicationError(_("包案领导无效。"), "invalid", "leader")
+    if found is None or not found.is_active:
+        raise _not_a_leader(value)
+    return found
+
+
+def _petition_pk(petition) -> int:
+    pk = petition.pk if isinstance(petition, Petition) else petition
+    if isinstance(pk, bool):
+        raise NotFound(_("信访件不存在。"))
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound(_("信访件不存在。")) from None
+    if not 0 < pk < 2**63:
+        raise NotFound(_("信访件不存在。"))
+    return pk
+
+
+def _lock(actor, petition) -> Petition:
+    """The petition, locked for this transaction; not found outside the actor's jurisdiction."""
+    pk = _petition_pk(petition)
+    if not petitions_visible(actor).filter(pk=pk).exists():
+        raise NotFound(_("信访件不存在。"))
+    return Petition.objects.select_for_update(of=("self",)).get(pk=pk)
+
+
+def _lock_ownership(actor, ownership) -> tuple[Petition, Ownership]:
+    pk = ownership.pk if isinstance(ownership, Ownership) else ownership
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound(_("包案记录不存在。")) from None
+    petition_id = Ownership.objects.filter(pk=pk).values_list("petition_id", flat=True).first() \
+        if 0 < pk < 2**63 else None
+    if petition_id is None:
+        raise NotFound(_("包案记录不存在。"))
+    try:
+        petition = _lock(actor, petition_id)
+    except NotFound:
+        raise NotFound(_("包案记录不存在。")) from None
+    own = Ownership.objects.select_for_update().select_related("leader", "unit", "unit__region").get(pk=pk)
+    own.petition = petition
+    return petition, own
+
+
+# ---- checks ------------------------------------------------------------------------------------
+
+
+def _check_open(petition: Petition) -> None:
+    if petition.status == Status.MERGED:
+        number = petition.merged_into.number if petition.merged_into_id else ""
+        raise ApplicationError(_("信访件已并入%(n)s，请对并入的信访件安排包案。") % {"n": number}, "illegal_transition")
+    if petition.status not in OPEN_STATES:
+        raise ApplicationError(_("信访件当前状态为“%(s)s”，不能安排包案。") % {"s": petition.get_status_display()},
+                               "illegal_transition")
+
+
+def _check_active(own: Ownership) -> None:
+    if own.ended_at is not None:
+        raise ApplicationError(_("该包案已于%(d)s结束。") % {
+            "d": timezone.localtime(own.ended_at).strftime("%Y-%m-%d %H:%M")}, "conflict")
+    if own.resolved_at is not None:
+        raise ApplicationError(_("信访件已化解，该包案已完成，不能解除或转交。"), "conflict")
+
+
+def _acting_unit(actor, unit, petition: Petition, seeing: set[int]):
+    """The unit the actor acts in: the arranging unit that covers the owner's unit, else (a leader taking
+    or releasing their own case) the owner's unit."""
+    for own in rules.arranging_units(actor, petition, seeing):
+        if rules.unit_covers(own, unit):
+            return own
+    return unit
+
+
+def _assign(actor, petition: Petition, leader, note: str, *, seeing: set[int], now: dt.datetime,
+            previous: Ownership | None = None) -> Ownership:
+    taking = actor.pk == leader.pk
+    if not (rules.may_arrange(actor, petition, seeing) or (taking and rules.may_take(actor, petition, seeing))):
+        raise Forbidden(_("您无权安排领导包案：须为能查看该信访件的单位的分办员或领导，领导也可以本人包案。"))
+    unit = rules.owner_unit(actor, leader, petition, seeing)
+    if unit is None:
+        if not rules.leader_units(leader, petition, seeing):
+            raise _not_a_leader(leader.username)
+        raise ApplicationError(_("只能安排本单位或下级单位的领导包案。"), "invalid", "leader")
+    current = Ownership.objects.filter(petition=petition, ended_at__isnull=True).select_related("leader").first()
+    if current is not None:
+        raise ApplicationError(_("该信访件已由%(name)s包案；如需更换，请先解除或转交。") % {
+            "name": leader_name(current.leader)}, "conflict")
+    own = Ownership(petition=petition, leader=leader, unit=unit, note=note, assigned_by=actor, assigned_at=now)
+    try:
+        with transaction.atomic():
+            own.save()
+    except IntegrityError:  # another request won the race for the one active ownership
+        raise ApplicationError(_("该信访件已有包案领导，请刷新后重试。"), "conflict") from None
+    action = EVENT_OWN_TRANSFER if previous is not None else EVENT_OWN
+    data = {"ownership": own.pk, "leader": leader.username, "leader_name": leader_name(leader), "unit": unit.code}
+    if previous is not None:
+        data.update({"previous": previous.pk, "previous_leader": previous.leader.username,
+                     "previous_leader_name": leader_name(previous.leader)})
+    event_add(petition=petition, action=action, actor=actor, unit=_acting_unit(actor, unit, petition, seeing),
+              note=note if previous is None else previous.end_reason, data=data, at=now)
+    audit_record(actor=actor, action=f"petition.{action}", obj=petition,
+                 data={**data, "note": note, **({"reason": previous.end_reason} if previous else {})})
+    return own
+
+
+def _seeing(petition: Petition) -> set[int]:
+    return set(rules.units_seeing(petition).values_list("pk", flat=True))
+
+
+# ---- services ----------------------------------------------------------------------------------
+
+
+def ownership_assign(*, actor, petition, leader, note: str = "") -> Ownership:
+    """包案: make `leader` the owner of `petition` (a dispatcher or leader arranging it) or take it
+    (actor == leader). The leader must hold the leader role in a unit that sees the petition, within
+    the arranger's jurisdiction. Refused: outside the actor's jurisdiction (not_found), a closed or
+    merged petition (illegal_transition), without the role (forbidden), an ineligible leader (invalid),
+    a petition already owned (conflict)."""
+    note = _text(note, "note", _("包案要求"), required=False, max_len=NOTE_MAX)
+    with transaction.atomic():
+        petition = _lock(actor, petition)
+        leader = _leader(leader)
+        _check_open(petition)
+        return _assign(actor, petition, leader, note, seeing=_seeing(petition), now=timezone.now())
+
+
+def _current(petition: Petition) -> Ownership:
+    own = (Ownership.objects.select_for_update().select_related("leader", "unit", "unit__region")
+           .filter(petition=petition, ended_at__isnull=True).first())
+    if own is None:
+        raise ApplicationError(_("该信访件当前没有包案领导。"), "conflict")
+    own.petition = petition
+    return own
+
+
+def _end(actor, petition: Petition, own: Ownership, reason: str) -> Ownership:
+    _check_active(own)
+    seeing = _seeing(petition)
+    if not rules.may_end(actor, own, seeing):
+        raise Forbidden(_("只有包案领导本人或有权安排包案的分办员、领导可以解除包案。"))
+    now = timezone.now()
+    own.ended_at, own.ended_by, own.end_kind, own.end_reason = now, actor, EndKind.RELEASED, reason
+    own.save(update_fields=["ended_at", "ended_by", "end_kind", "end_reason"])
+    data = {"ownership": own.pk, "leader": own.leader.username, "leader_name": leader_name(own.leader),
+            "unit": own.unit.code}
+    event_add(petition=petition, action=EVENT_OWN_END, actor=actor,
+              unit=_acting_unit(actor, own.unit, petition, seeing), note=reason, data=data, at=now)
+    audit_record(actor=actor, action=f"petition.{EVENT_OWN_END}", obj=petition, data={**data, "reason": reason})
+    return own
+
+
+def _transfer(actor, petition: Petition, old: Ownership, leader, reason: str, note: str) -> Ownership:
+    _check_active(old)
+    _check_open(petition)
+    seeing = _seeing(petition)
+    if not rules.may_arrange(actor, petition, seeing) or not rules.may_end(actor, old, seeing):
+        raise Forbidden(_("只有有权安排包案的分办员或领导可以转交包案。"))
+    if leader.pk == old.leader_id:
+        raise ApplicationError(_("该领导正在包案，请选择其他领导。"), "invalid", "leader")
+    now = timezone.now()
+    old.ended_at, old.ended_by, old.end_kind, old.end_reason = now, actor, EndKind.TRANSFERRED, reason
+    old.save(update_fields=["ended_at", "ended_by", "end_kind", "end_reason"])
+    return _assign(actor, petition, leader, note, seeing=seeing, now=now, previous=old)
+
+
+def ownership_end(*, actor, ownership, reason: str) -> Ownership:
+    """解除包案: the owner, or an arranger whose jurisdiction covers the owner's unit, ends an active,
+    not yet resolved ownership, with a reason."""
+    reason = _text(reason, "reason", _("解除原因"), required=True, max_len=REASON_MAX)
+    with transaction.atomic():
+        petition, own = _lock_ownership(actor, ownership)
+        return _end(actor, petition, own, reason)
+
+
+def ownership_end_current(*, actor, petition, reason: str) -> Ownership:
+    """`ownership_end` of the petition's current ownership (conflict when it has none)."""
+    reason = _text(reason, "reason", _("解除原因"), required=True, max_len=REASON_MAX)
+    with transaction.atomic():
+        petition = _lock(actor, petition)
+        return _end(actor, petition, _current(petition), reason)
+
+
+def ownership_transfer(*, actor, ownership, leader, reason: str, note: str = "") -> Ownership:
+    """转交包案: end the active ownership (kind "transferred") and make `leader` the owner, in one move.
+    Only an arranger may transfer (an owner may release, not choose a successor). Returns the new one."""
+    reason = _text(reason, "reason", _("转交原因"), required=True, max_len=REASON_MAX)
+    note = _text(note, "note", _("包案要求"), required=False, max_len=NOTE_MAX)
+    with transaction.atomic():
+        petition, old = _lock_ownership(actor, ownership)
+        return _transfer(actor, petition, old, _leader(leader), reason, note)
+
+
+def ownership_transfer_current(*, actor, petition, leader, reason: str, note: str = "") -> Ownership:
+    """`ownership_transfer` of the petition's current ownership (conflict when it has none)."""
+    reason = _text(reason, "reason", _("转交原因"), required=True, max_len=REASON_MAX)
+    note = _text(note, "note", _("包案要求"), required=False, max_len=NOTE_MAX)
+    with transaction.atomic():
+        petition = _lock(actor, petition)
+        leader = _leader(leader)
+        return _transfer(actor, petition, _current(petition), leader, reason, note)
+
+
+# ---- automatic stamps (called from receivers, inside the workflow move's transaction) -------------
+
+
+def ownerships_resolve(*, petition_id: int, at: dt.datetime, status: str, actor=None) -> int:
+    """The petition reached a resolved state: stamp `resolved_at` on its active ownership."""
+    if status not in RESOLVED_STATES:
+        return 0
+    count = 0
+    with transaction.atomic():
+        for own in Ownership.objects.select_for_update().filter(petition_id=petition_id, ended_at__isnull=True,
+                                                                resolved_at__isnull=True):
+            own.resolved_at = at
+            own.save(update_fields=["resolved_at"])
+            audit_record(actor=actor or "system", action="ownership.resolve", obj=own,
+                         data={"petition": petition_id, "status": status})
+            count += 1
+    return count
+
+
+def ownerships_end_merged(*, petition_id: int, at: dt.datetime, actor=None) -> int:
+    """The petition was merged into another: its active ownership ends (kind "merged"); the surviving
+    petition carries the matter and may be owned itself."""
+    count = 0
+    with transaction.atomic():
+        for own in Ownership.objects.select_for_update().filter(petition_id=petition_id, ended_at__isnull=True):
+            own.ended_at, own.ended_by, own.end_kind = at, actor, EndKind.MERGED
+            own.save(update_fields=["ended_at", "ended_by", "end_kind"])
+            audit_record(actor=actor or "system", action="ownership.end", obj=own,
+                         data={"petition": petition_id, "kind": EndKind.MERGED.value})
+            count += 1
+    return count
