@@ -99,7 +99,7 @@ EXPECTED_PARAGRAPHS = [
     "受理办理方面：及时受理率暂无可计件数；按期办结率暂无可计件数；群众满意率暂无可计件数；参评率暂无可计件数；"
     # last year: 0 repeats in 573 items, 0.0%
     "重复信访率2.0%（10/504），同比上升2.0个百分点；一次性化解率暂无可计件数；平均办理时长暂无可计件数；"
-    "包案化解率暂无数据（系统尚未记录领导包案）。",
+    "包案化解率暂无可计件数。",
     "从反映的问题看，排在前列的是：劳动和社会保障372件(次)（占73.8%）、城乡建设132件(次)（占26.2%）。",
     "截至2026年11月15日，本期信访件中超期未受理0件、超期未答复0件。",
 ]
@@ -161,7 +161,7 @@ def test_bulletin_json_every_number(two_years):
     # last year's rate from last year's items: 0 of 573 repeated, so +2.0 percentage points
     assert kpis["repeat_rate"]["yoy"] == {"previous": 0.0, "change": 2.0}
     assert kpis["timely_acceptance"]["yoy"] == {"previous": None, "change": None}  # no deadlines either year
-    assert kpis["ownership_resolution"]["value"] is None and kpis["ownership_resolution"]["note"]
+    assert (kpis["ownership_resolution"]["value"], kpis["ownership_resolution"]["denominator"]) == (None, 0)
     assert data["tables"]["overdue"] == []
     notes = " ".join(data["notes"])
     assert "四舍五入" in notes and "一位小数" in notes and "并案" in notes

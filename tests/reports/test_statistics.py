@@ -381,7 +381,10 @@ def test_stored_facts_answer_exactly_as_the_deadline_rows(cases, org):
     analyst = org.users["demo_analyst"]
     period = st.Period(dt.date(2026, 3, 1), dt.date(2026, 6, 30))
     stamped = list(Petition.objects.order_by("pk").values_list(*FACT_FIELDS))
-    assert all(row[-1] is not None for row in stamped)  # every service wrote them
+    assert all(row[FACT_FIELDS.index("facts_at")] is not None for row in stamped)  # every service wrote them
+    # A came back (L, a repeat, 06-10) and J too (M, 06-25)
+    assert Petition.objects.get(pk=cases["A"].pk).fact_repeat_at == at(6, 10, 8)
+    assert Petition.objects.get(pk=cases["J"].pk).fact_repeat_at == at(6, 25, 8)
     # the incremental updates agree with a rebuild from the rows
     facts_rebuild()
     assert list(Petition.objects.order_by("pk").values_list(*FACT_FIELDS)) == stamped
@@ -422,3 +425,34 @@ def test_stored_facts_follow_each_move(org, register, act, settings):
     assert (p.fact_reply, p.fact_reply_open_due, p.fact_evaluation) == (facts.MET_LATE, None, "dissatisfied")
     assert p.fact_review_at == at(7, 3)
     assert p.facts_at == at(7, 3)
+
+
+def test_ownership_resolution_rate(org, register, act):
+    """包案化解率: two owned cases, one archived (resolved) on 03-05; a third petition is not owned.
+    Judged on 03-04 the owned archive was not yet resolved; drill-down lists exactly the petitions behind."""
+    from django.contrib.auth import get_user_model
+
+    from xinfang.oversight.services import ownership_assign
+
+    leader = get_user_model().objects.get(username="demo_reviewer")
+    dispatcher = get_user_model().objects.get(username="demo_dispatcher")
+    made = []
+    for _i in range(3):
+        with travel(at(3, 2, 8, 30)):
+            made.append(register(received_at=at(3, 2, 8))[0])
+    with travel(at(3, 3)):
+        for p in made[:2]:
+            ownership_assign(actor=dispatcher, petition=p, leader=leader, note="一个月内约谈信访人")
+    with travel(at(3, 5)):
+        act("demo_dispatcher", made[0], "archive", note="已当场答复")
+    analyst = org.users["demo_analyst"]
+    with travel(at(4, 1)):
+        now = st.totals(analyst, st.Period(dt.date(2026, 3, 1), dt.date(2026, 3, 31)))
+        before = st.totals(analyst, st.Period(dt.date(2026, 3, 1), dt.date(2026, 3, 31)), as_of=at(3, 4))
+        resolved = st.drill(analyst, date_from=dt.date(2026, 3, 1), date_to=dt.date(2026, 3, 31),
+                            measure="own_resolved")
+        owned = st.drill(analyst, date_from=dt.date(2026, 3, 1), date_to=dt.date(2026, 3, 31), measure="own_cases")
+    assert (now["own_cases"], now["own_resolved"], kpis_of(now)["ownership_resolution"]) == (2, 1, 50.0)
+    assert (before["own_cases"], before["own_resolved"], kpis_of(before)["ownership_resolution"]) == (2, 0, 0.0)
+    assert [p.pk for p in resolved] == [made[0].pk]
+    assert sorted(p.pk for p in owned) == sorted(p.pk for p in made[:2])

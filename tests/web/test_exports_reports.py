@@ -80,10 +80,11 @@ def test_reports_page_exports_every_table(march, as_user):
     assert wb.sheetnames == ["关键指标", "表1 信访总量", "表2 反映问题分类（按件次排序）", "表3 问题属地",
                              "表4 承办单位办理情况", "表6 超期清单", "说明"]
     kpis = wb["关键指标"]
-    assert [c.value for c in kpis[1]] == ["指标", "本期", "计量单位", "分子", "分母", "说明"]
+    assert [c.value for c in kpis[1]] == ["指标", "本期", "计量单位", "分子", "分母", "去年同期", "同比变化"]
     timely = row_of(kpis, "及时受理率")
     assert timely[1].value == 90.0 and timely[1].number_format == "0.0"  # a number shown with one decimal
     assert (timely[2].value, timely[3].value, timely[4].value) == ("%", 9, 10)
+    assert (timely[5].value, timely[6].value) == ("—", "—")  # nothing was stored a year earlier
     assert row_of(kpis, "平均办理时长")[1].value == 18.0 and row_of(kpis, "平均办理时长")[2].value == "天"
     assert row_of(wb["表1 信访总量"], "信访总件次")[1].value == 10
     units = wb["表4 承办单位办理情况"]

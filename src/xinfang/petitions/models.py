@@ -174,6 +174,9 @@ class Petition(models.Model):
     fact_review_at = models.DateTimeField(null=True, blank=True, editable=False)  # first 复查 request
     fact_evaluation = models.CharField(max_length=16, null=True, blank=True, editable=False)  # noqa: DJ001  # latest evaluation's level
     facts_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # when the petitioner first came back: the earliest receipt of a petition linked to this one as its
+    # repeat (同人同事); needs no stamp, the reports only ask about windows that closed before as-of
+    fact_repeat_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     petitioners = models.ManyToManyField(Petitioner, through="PetitionPetitioner", related_name="petitions")
 
@@ -182,7 +185,17 @@ class Petition(models.Model):
         verbose_name_plural = _("信访件")
         ordering = ["-received_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["receiving_unit", "year", "seq"], name="petition_number_seq")]
-        indexes = [models.Index(fields=["status", "due_on"]), models.Index(fields=["receiving_unit", "received_at"])]
+        indexes = [
+            models.Index(fields=["status", "due_on"]), models.Index(fields=["receiving_unit", "received_at"]),
+            # Covers every column the statistics read (reports.statistics), so a year's figures are read
+            # from this index alone, never from the wide rows with their texts.
+            models.Index(fields=["received_at", "status", "channel", "visit_kind", "headcount", "nature", "is_escalated",
+                                 "repeat_of", "replied_at", "closed_at", "receiving_unit", "handling_unit", "category",
+                                 "problem_region", "facts_at", "fact_accept", "fact_accept_open_due", "fact_reply",
+                                 "fact_reply_open_due", "fact_review_at", "fact_evaluation", "fact_repeat_at", "due_on",
+                                 "id"],
+                         name="petition_statistics"),
+        ]
 
     def __str__(self):
         return f"{self.number} {self.title}"

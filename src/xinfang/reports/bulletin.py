@@ -123,9 +123,7 @@ def _total_sentence(cur: st.Counts, old: st.Counts, has_data: bool) -> str:
 def _kpi_sentence(kpis: list[dict]) -> str:
     parts = []
     for k in kpis:
-        if k["kind"] == "na":
-            parts.append(_("%(label)s暂无数据（系统尚未记录领导包案）") % {"label": k["label"]})
-        elif k["value"] is None:
+        if k["value"] is None:
             parts.append(_("%(label)s暂无可计件数") % {"label": k["label"]})
         elif k["kind"] == "rate":
             parts.append(_("%(label)s%(v)s%%（%(n)s/%(d)s）") % {
@@ -261,15 +259,13 @@ def bulletin_build(user, *, date_from: dt.date | None = None, date_to: dt.date |
 # ---- rendering -----------------------------------------------------------------------------------
 
 def _kpi_cell(k: dict) -> str:
-    if k["kind"] == "na":
-        return "—"
     return st.fmt_rate(k["value"], k["kind"])
 
 
 def _kpi_delta_cell(k: dict) -> str:
     """+2.3个百分点 / -1.5天 / —"""
     delta = (k.get("yoy") or {}).get("change")
-    if k["kind"] == "na" or delta is None:
+    if delta is None:
         return "—"
     unit = _("个百分点") if k["kind"] == "rate" else _("天")
     return f"{'+' if delta > 0 else ''}{st.fmt_rate(delta, 'mean')}{unit}"
@@ -288,18 +284,17 @@ def _table_specs(data: dict) -> list[tuple[str, list[str], list[list]]]:
          [[r["label"], r["items"], r["batches"], r["persons"], r["previous_items"], r["yoy_text"]]
           for r in t["by_region"] if r["items"] or r["previous_items"]]),
     ]
-    kpi_labels = [k["label"] for k in data["kpis"] if k["kind"] != "na"]
+    kpi_labels = [k["label"] for k in data["kpis"]]
     specs.append((_("表4 承办单位办理情况"), [_("承办单位"), _("件次"), *kpi_labels, _("超期件")],
-                  [[r["label"], r["items"], *[_kpi_cell(k) for k in r["kpis"] if k["kind"] != "na"], r["overdue"]]
+                  [[r["label"], r["items"], *[_kpi_cell(k) for k in r["kpis"]], r["overdue"]]
                    for r in t["by_unit"]]))
-    specs.append((_("表5 关键指标"), [_("指标"), _("本期"), _("分子/分母"), _("去年同期"), _("同比变化"), _("说明")],
+    specs.append((_("表5 关键指标"), [_("指标"), _("本期"), _("分子/分母"), _("去年同期"), _("同比变化")],
                   [[k["label"], _kpi_cell(k),
                     "—" if k["numerator"] is None else
                     (f"{k['numerator']}/{k['denominator']}" if k["kind"] == "rate" else
                      _("已答复%(n)s件") % {"n": k["denominator"]}),
                     _kpi_cell({**k, "value": (k.get("yoy") or {}).get("previous")}),
-                    _kpi_delta_cell(k),
-                    k.get("note", "")]
+                    _kpi_delta_cell(k)]
                    for k in data["kpis"]]))
     specs.append((_("表6 超期清单"), [_("类别"), _("信访件编号"), _("标题"), _("承办单位"), _("收到日期"), _("到期日"),
                                     _("超期天数"), _("状态")],

@@ -62,6 +62,7 @@ from xinfang.common.errors import ApplicationError
 from xinfang.common.sql import DayEnd, DaysBetween
 from xinfang.org.jurisdiction import units_of, visible_units
 from xinfang.org.models import Region, Unit
+from xinfang.oversight.selectors import owned_petitions_subquery, petition_resolved_q
 from xinfang.petitions.choices import Channel, Nature, Status, VisitKind
 from xinfang.petitions.models import Category, Petition, PetitionAccess
 from xinfang.petitions.selectors import petitions_visible
@@ -93,7 +94,7 @@ class KpiDef:
     label: str
     numerator: str | None  # measure names (see MEASURES)
     denominator: str | None
-    kind: str  # "rate" (percent, one decimal), "mean" (days, one decimal) or "na" (not available)
+    kind: str  # "rate" (percent, one decimal) or "mean" (days, one decimal)
     definition: str
     higher_is_better: bool = True
 
@@ -124,8 +125,9 @@ def kpi_definitions() -> list[KpiDef]:
         KpiDef("avg_handling_days", _("平均办理时长"), "reply_days", "replied", "mean", _(
             "平均办理时长 = 已答复件从收到之日到出具处理意见的天数之和 ÷ 已答复件数（单位：天）。"),
             higher_is_better=False),
-        KpiDef("ownership_resolution", _("包案化解率"), None, None, "na", _(
-            "包案化解率 = 包案件中已化解件数 ÷ 包案件数。系统尚未记录领导包案，本项暂无数据。")),
+        KpiDef("ownership_resolution", _("包案化解率"), "own_resolved", "own_cases", "rate", _(
+            "包案化解率 = 包案件中已化解件数 ÷ 包案件数。包案件：统计截止时已安排过领导包案的信访件（转交、解除后"
+            "再包案的计为一件）；已化解：其中已办结或已存档的件数（复核终结、不予受理、告知引导的不计为化解）。")),
     ]
 
 
@@ -374,27 +376,25 @@ def fact_columns(as_of: dt.datetime, *, kpis: bool = True) -> dict:
         default=Subquery(Evaluation.objects.filter(petition=OuterRef("pk"), at__lte=as_of)
                          .order_by("-id").values("level")[:1], output_field=CharField()),
         output_field=CharField())
-    # Petitions whose petitioner came back (a repeat linked to them) by the end of the window after
-    # their reply: one uncorrelated subquery, evaluated once (correlated per petition, SQLite's planner
-    # may walk the received_at index for every row when repeat_of is nearly always NULL). The window of
-    # every petition in the denominator closed before as-of, so nothing later can slip in. The range
-    # `repeat_of_id > 0` (rather than IS NOT NULL) lets SQLite read the index.
-    came_back = (Petition.objects.filter(Q(repeat_of_id__gt=0)
-                                         & Q(GreaterThanOrEqual(Value(float(ot_days)),
-                                                                DaysBetween("repeat_of__replied_at", "received_at"))))
-                 .order_by().values("repeat_of_id"))
+    # 包案: 0 not owned at as-of, 1 owned, 2 owned and resolved (one uncorrelated subquery, owned cases are few)
+    owned = Case(When(pk__in=owned_petitions_subquery(as_of),
+                      then=Case(When(petition_resolved_q(as_of), then=Value(2)), default=Value(1))),
+                 default=Value(0), output_field=IntegerField())
     cols.update({
+        "x_own": owned,
         "x_dl": _deadline_facts(as_of),
         "x_eval": Coalesce(latest_eval, Case(
             When(replied_at__lte=as_of - eval_window, then=Value("missed")),
             When(replied_at__lte=as_of, then=Value("open")),
             default=Value(None), output_field=CharField()), output_field=CharField()),
         # one-time resolution: NULL outside the denominator (a first-time item answered at least
-        # ONE_TIME_RESOLUTION_DAYS before as-of), else 1 when the petitioner came back (a 复查 within
-        # the window, recorded in x_dl, is the other way back; see DERIVED_SQL)
+        # ONE_TIME_RESOLUTION_DAYS before as-of), else 1 when the petitioner came back (a repeat linked to
+        # it, received within the window after the reply; a 复查 within the window, recorded in x_dl, is
+        # the other way back, see DERIVED_SQL). The window closed before as-of, so nothing later slips in.
         "x_otc": Case(
             When(Q(repeat_of__isnull=True) & Q(replied_at__lte=as_of - dt.timedelta(days=ot_days)),
-                 then=Case(When(pk__in=came_back, then=Value(1)), default=Value(0))),
+                 then=Case(When(GreaterThanOrEqual(Value(float(ot_days)), DaysBetween("replied_at", "fact_repeat_at")),
+                                then=Value(1)), default=Value(0))),
             default=Value(None), output_field=IntegerField()),
     })
     return cols
@@ -472,13 +472,15 @@ def _measures() -> dict[str, Measure]:
     m["eval_base"] = Measure((("x_eval", "in", (*EVALUATED, "missed")),))
     m["ot_closed"] = Measure((("x_ot", "notnull", None),))
     m["ot_resolved"] = Measure((("x_ot", "eq", 0),))
+    m["own_cases"] = Measure((("x_own", "in", (1, 2)),))
+    m["own_resolved"] = Measure((("x_own", "eq", 2),))
     m["replied"] = Measure((("x_days", "notnull", None),))
     m["reply_days"] = Measure((("x_days", "notnull", None),), "x_days")
     return m
 
 
 MEASURES = _measures()
-KPI_MEASURES = {n for n, ms in MEASURES.items() if any(c[0] in ("x_acc", "x_rep", "x_eval", "x_ot")
+KPI_MEASURES = {n for n, ms in MEASURES.items() if any(c[0] in ("x_acc", "x_rep", "x_eval", "x_ot", "x_own")
                                                       for c in ms.conds)}
 # the counting measures (信访总量): what comparisons need, independent of the as-of instant
 VOLUME_MEASURES = [n for n, ms in MEASURES.items()
@@ -500,7 +502,7 @@ MEASURE_LABELS = {
     "evaluated": gettext_lazy("已评价"), "eval_missed": gettext_lazy("评价期满未评价"),
     "eval_base": gettext_lazy("应参评"), "ot_closed": gettext_lazy("已答复满观察期的初信初访"),
     "ot_resolved": gettext_lazy("一次性化解"), "replied": gettext_lazy("已答复"),
-    "reply_days": gettext_lazy("已答复"),
+    "reply_days": gettext_lazy("已答复"), "own_cases": gettext_lazy("包案件"), "own_resolved": gettext_lazy("包案已化解"),
 }
 
 
@@ -578,9 +580,7 @@ class Counts(dict):
         return self
 
     def kpi(self, k: KpiDef) -> float | None:
-        """The KPI's value: a percentage, mean days, or None (no denominator, or not available)."""
-        if k.kind == "na":
-            return None
+        """The KPI's value: a percentage, mean days, or None (no denominator)."""
         den = self[k.denominator]
         if not den:
             return None
@@ -891,8 +891,6 @@ def kpi_values(counts: Counts, previous: Counts | None = None, prior: Counts | N
                 "value": None if value is None else float(round_half_up(value, 1)),
                 "numerator": None if k.numerator is None else _num(counts[k.numerator]),
                 "denominator": None if k.denominator is None else _num(counts[k.denominator])}
-        if k.kind == "na":
-            item["note"] = _("系统尚未记录领导包案，暂无数据。")
         for name, other in (("yoy", previous), ("mom", prior)):
             if other is not None:
                 ov = other.kpi(k)

@@ -10,6 +10,8 @@ whenever a service changes a deadline or an evaluation:
   met late, 2 when some were met after their due day; with the earliest due day still running;
 - the first 复查 request (when the review-request window was used);
 - the level of the latest recorded evaluation;
+- when the petitioner first came back: the earliest receipt of a later petition linked to this one
+  as its repeat (同人同事), written when that petition is registered (`repeat_recorded`);
 - `facts_at`: the latest instant those facts depend on (the last meeting of a limit, the day the
   last limit started, the last evaluation).
 
@@ -34,7 +36,6 @@ from django.db.models import (
     Max,
     Min,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
     Value,
@@ -53,7 +54,7 @@ COUNTED_KINDS = (*ACCEPT_KINDS, *REPLY_KINDS, REVIEW_KIND)
 MET_ON_TIME, RUNNING, MET_LATE = 0, 1, 2
 
 FACT_FIELDS = ("fact_accept", "fact_accept_open_due", "fact_reply", "fact_reply_open_due", "fact_review_at",
-               "fact_evaluation", "facts_at")
+               "fact_evaluation", "facts_at", "fact_repeat_at")
 
 _FLOOR = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)  # facts_at of a petition without any dated fact
 
@@ -61,9 +62,10 @@ _FLOOR = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)  # facts_at of a petition withou
 def _models(models):
     if models is not None:
         return models
+    from xinfang.petitions.models import Petition
     from xinfang.workflow.models import Deadline, Evaluation
 
-    return Deadline, Evaluation
+    return Petition, Deadline, Evaluation
 
 
 def _one(qs, expression, output_field):
@@ -74,8 +76,8 @@ def _one(qs, expression, output_field):
 
 def fact_expressions(models=None) -> dict:
     """Field name -> expression computing it for each petition (for `annotate` or `update`).
-    `models` = (Deadline, Evaluation) classes, for a migration's historical models."""
-    Deadline, Evaluation = _models(models)
+    `models` = (Petition, Deadline, Evaluation) classes, for a migration's historical models."""
+    Petition, Deadline, Evaluation = _models(models)
     counted = Deadline.objects.filter(cancelled=False, kind__in=COUNTED_KINDS)
 
     def summary(kinds):
@@ -102,7 +104,22 @@ def fact_expressions(models=None) -> dict:
             Coalesce(_one(counted, Max(DayStart("start")), DateTimeField()), floor),
             Coalesce(Subquery(latest.order_by("-at").values("at")[:1], output_field=DateTimeField()), floor),
             output_field=DateTimeField()),
+        "fact_repeat_at": _repeat_at(Petition),
     }
+
+
+def _repeat_at(Petition):
+    rows = (Petition.objects.filter(repeat_of=OuterRef("pk")).order_by().values("repeat_of")
+            .annotate(v=Min("received_at")).values("v"))
+    return Subquery(rows, output_field=DateTimeField())
+
+
+def repeat_recorded(petition) -> None:
+    """A repeat petition was registered: update when its origin's petitioner first came back."""
+    from xinfang.petitions.models import Petition
+
+    if petition.repeat_of_id:
+        Petition.objects.filter(pk=petition.repeat_of_id).update(fact_repeat_at=_repeat_at(Petition))
 
 
 def facts_refresh(petition) -> list[str]:
@@ -125,15 +142,9 @@ def facts_refresh(petition) -> list[str]:
     return changed
 
 
-def facts_rebuild(qs: QuerySet | None = None, *, models=None, petition_model=None) -> int:
+def facts_rebuild(qs: QuerySet | None = None, *, models=None) -> int:
     """Recompute the stored facts of every petition of `qs` (default: all) in one UPDATE."""
     if qs is None:
-        if petition_model is None:
-            from xinfang.petitions.models import Petition as petition_model
-        qs = petition_model.objects.all()
+        qs = _models(models)[0].objects.all()
     return qs.order_by().update(**fact_expressions(models))
 
-
-def stale_q(as_of: dt.datetime) -> Q:
-    """Petitions whose stored facts do not answer for `as_of` (the reports read their rows)."""
-    return Q(facts_at__isnull=True) | Q(facts_at__gt=as_of)

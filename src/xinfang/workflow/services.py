@@ -23,7 +23,7 @@ from xinfang.petitions.services import PetitionerInput, petition_create
 
 from . import deadlines as dl
 from .actions import EFFECTS, Ctx
-from .facts import facts_refresh
+from .facts import facts_refresh, repeat_recorded
 from .models import Deadline, PetitionEvent
 from .queues import queue_counts_forget
 from .rules import acting_unit, roles_for
@@ -68,6 +68,7 @@ def petition_register(*, actor, unit: Unit | None = None, petitioners: list[Peti
                 dl.deadline_open(petition, "hotline", received, key=key, unit=unit)
         if dl.refresh_current_due(petition) + facts_refresh(petition):
             petition.save()
+        repeat_recorded(petition)
         event_add(petition=petition, action="register", actor=actor, unit=unit, to_status=Status.REGISTERED,
                   data={"documents": ["登记回执"] if issue_receipt else [], "channel": petition.channel,
                         "headcount": petition.headcount, **({} if issue_receipt else {"imported": True})})

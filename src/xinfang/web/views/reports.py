@@ -71,7 +71,7 @@ def _kpi_cells(kpis: list[dict], period: st.Period, unit_code: str | None, dim: 
         d = defs[k["key"]]
         cell = {"key": k["key"], "label": k["label"], "text": st.fmt_rate(k["value"], k["kind"]), "kind": k["kind"],
                 "unit": _("天") if k["kind"] == "mean" and k["value"] is not None else "",
-                "numerator": k["numerator"], "denominator": k["denominator"], "note": k.get("note", ""),
+                "numerator": k["numerator"], "denominator": k["denominator"],
                 "colour": st.threshold_colour(k["value"], d), "definition": d.definition}
         if d.numerator:
             cell["num_q"] = _query(period, unit_code, dim=dim, key=key, measure=d.numerator)
@@ -108,10 +108,10 @@ def reports_view(request):
         r["q"] = _query(period, unit_code, dim="region", key=r["key"], measure="items")
     for r in t["by_unit"]:
         r["q"] = _query(period, unit_code, dim="unit", key=r["key"], measure="items")
-        r["cells"] = [c for c in _kpi_cells(r["kpis"], period, unit_code, "unit", r["key"]) if c["kind"] != "na"]
+        r["cells"] = _kpi_cells(r["kpis"], period, unit_code, "unit", r["key"])
     ctx.update({"data": data, "period": period, "qs": qs, "date_from": period.start.isoformat(),
                 "date_to": period.end.isoformat(), "kpi_cells": _kpi_cells(data["kpis"], period, unit_code),
-                "kpi_heads": [k["label"] for k in data["kpis"] if k["kind"] != "na"],
+                "kpi_heads": [k["label"] for k in data["kpis"]],
                 "volume_rows": bulletin._volume_rows(data),
                 "overdue_q": {"acc": _query(period, unit_code, measure="acc_overdue"),
                               "rep": _query(period, unit_code, measure="rep_overdue")}})
@@ -160,12 +160,12 @@ def _bulletin_notes(data: dict) -> list[str]:
 def _bulletin_sheets(data: dict) -> list[Sheet]:
     """Every table of the 统计报表 page, rates and shares as numbers with one decimal."""
     t = data["tables"]
-    shown = [k for k in data["kpis"] if k["kind"] != "na"]
     return [
         Sheet(_("关键指标"), [(_("指标"), 18), (_("本期"), 10, RATE_FORMAT), (_("计量单位"), 8), (_("分子"), 10),
-                           (_("分母"), 10), (_("说明"), 40)],
-              [[k["label"], "—" if k["kind"] == "na" else _number(k["value"]), _kpi_unit(k["kind"]),
-                k["numerator"], k["denominator"], k.get("note", "")] for k in data["kpis"]]),
+                           (_("分母"), 10), (_("去年同期"), 10, RATE_FORMAT), (_("同比变化"), 10, RATE_FORMAT)],
+              [[k["label"], _number(k["value"]), _kpi_unit(k["kind"]), k["numerator"], k["denominator"],
+                _number((k.get("yoy") or {}).get("previous")), _number((k.get("yoy") or {}).get("change"))]
+               for k in data["kpis"]]),
         Sheet(_("表1 信访总量"), [(_("项目"), 22), (_("本期"), 10), (_("去年同期"), 10), (_("同比"), 20)],
               bulletin._volume_rows(data)),
         Sheet(_("表2 反映问题分类（按件次排序）"),
@@ -179,9 +179,9 @@ def _bulletin_sheets(data: dict) -> list[Sheet]:
               [[r["label"], r["items"], r["batches"], r["persons"], r["previous_items"], r["yoy_text"]]
                for r in t["by_region"] if r["items"] or r["previous_items"]]),
         Sheet(_("表4 承办单位办理情况"),
-              [(_("承办单位"), 26), (_("件次"), 8), *[(_kpi_header(k["label"], k["kind"]), 12, RATE_FORMAT) for k in shown],
+              [(_("承办单位"), 26), (_("件次"), 8), *[(_kpi_header(k["label"], k["kind"]), 12, RATE_FORMAT) for k in data["kpis"]],
                (_("超期件"), 8)],
-              [[r["label"], r["items"], *[_number(k["value"]) for k in r["kpis"] if k["kind"] != "na"], r["overdue"]]
+              [[r["label"], r["items"], *[_number(k["value"]) for k in r["kpis"]], r["overdue"]]
                for r in t["by_unit"]]),
         Sheet(_("表6 超期清单"), [(_("类别"), 12), (_("信访件编号"), 22), (_("标题"), 36), (_("承办单位"), 22),
                               (_("收到日期"), 12), (_("到期日"), 12), (_("超期天数"), 8), (_("状态"), 10)],
@@ -363,9 +363,6 @@ def _dashboard_sheets(user, f: dict, period: st.Period, unit: Unit | None, now: 
         tiles.append([label, cur, "", old, st.change_text(st.change(cur, old), basis=yoy_basis), prior,
                       st.change_text(st.change(cur, prior), basis=mom_basis)])
     for k in st.kpi_values(rep.total, rep.total_previous, rep.total_prior):
-        if k["kind"] == "na":
-            tiles.append([k["label"], "—", "", "—", "—", "—", k.get("note", "")])
-            continue
         tiles.append([k["label"], _number(k["value"]), _kpi_unit(k["kind"]), _number(k["yoy"]["previous"]),
                       _point_change(k["yoy"]["change"], k["kind"], yoy_basis), _number(k["mom"]["previous"]),
                       _point_change(k["mom"]["change"], k["kind"], mom_basis)])

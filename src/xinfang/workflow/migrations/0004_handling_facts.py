@@ -6,13 +6,13 @@ from django.db import migrations
 def fill(apps, schema_editor):
     from xinfang.workflow.facts import facts_rebuild
 
-    facts_rebuild(models=(apps.get_model("workflow", "Deadline"), apps.get_model("workflow", "Evaluation")),
-                  petition_model=apps.get_model("petitions", "Petition"))
+    facts_rebuild(models=(apps.get_model("petitions", "Petition"), apps.get_model("workflow", "Deadline"),
+                          apps.get_model("workflow", "Evaluation")))
 
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("petitions", "0005_handling_facts"),
+        ("petitions", "0006_statistics_index"),
         ("workflow", "0003_routingrule"),
     ]
 
