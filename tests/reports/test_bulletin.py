@@ -306,3 +306,30 @@ def test_bulletin_compares_kpis_with_last_year(org, register, act):
     assert "及时受理率100.0%（2/2），同比上升50.0个百分点" in data["paragraphs"][2]
     table5 = next(rows for caption, _h, rows in bulletin._table_specs(data) if caption.startswith("表5"))
     assert table5[0][:5] == ["及时受理率", "100.0%", "2/2", "50.0%", "+50.0个百分点"]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # leaves the database as the next tests expect
+def test_bulletin_reads_both_years_side_by_side(two_years, settings, monkeypatch):
+    """Outside a transaction the two years are read at once on separate connections, with the same
+    figures as one after the other."""
+    import threading
+
+    from xinfang.reports import statistics as st
+
+    threads = set()
+    aggregate = st.aggregate
+
+    def spy(*args, **kwargs):
+        threads.add(threading.get_ident())
+        return aggregate(*args, **kwargs)
+
+    monkeypatch.setattr(st, "aggregate", spy)
+    settings.XINFANG = {**settings.XINFANG, "REPORT_THREADS": 1}
+    one_by_one = bulletin.bulletin_build(two_years.users["demo_analyst"], **PERIOD)
+    assert threads == {threading.get_ident()}
+    threads.clear()
+    settings.XINFANG = {**settings.XINFANG, "REPORT_THREADS": 2}
+    side_by_side = bulletin.bulletin_build(two_years.users["demo_analyst"], **PERIOD)
+    assert len(threads) == 2 and threading.get_ident() not in threads
+    assert side_by_side == one_by_one
+    assert side_by_side["paragraphs"] == EXPECTED_PARAGRAPHS

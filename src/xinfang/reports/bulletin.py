@@ -192,11 +192,14 @@ def bulletin_build(user, *, date_from: dt.date | None = None, date_to: dt.date |
     # from its end); the previous period (环比) needs only the counts, and is last year's period again
     # when the period is a whole year
     collected: dict[str, list] = {}
-    cur_g = st.aggregate(user, period, unit=unit, group_by=dims, as_of=as_of,
-                         collect=("acc_overdue", "rep_overdue"), collected=collected)
-    old_g = st.aggregate(user, prev, unit=unit, group_by=dims, as_of=period.shift_instant(prev, as_of))
-    prior_t = st._sum(old_g.values()) if prior == prev else \
-        st.aggregate(user, prior, unit=unit, as_of=as_of, kpis=False, measures=st.VOLUME_MEASURES)[()]
+    calls = [lambda: st.aggregate(user, period, unit=unit, group_by=dims, as_of=as_of,
+                                  collect=("acc_overdue", "rep_overdue"), collected=collected),
+             lambda: st.aggregate(user, prev, unit=unit, group_by=dims, as_of=period.shift_instant(prev, as_of))]
+    if prior != prev:
+        calls.append(lambda: st.aggregate(user, prior, unit=unit, as_of=as_of, kpis=False,
+                                          measures=st.VOLUME_MEASURES))
+    cur_g, old_g, *rest = st.in_parallel(*calls)
+    prior_t = rest[0][()] if rest else st._sum(old_g.values())
     cur, old = st._sum(cur_g.values()), st._sum(old_g.values())
     has_data = old["items"] > 0
     office = office_name(user, unit)

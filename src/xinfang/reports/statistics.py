@@ -29,6 +29,7 @@ from __future__ import annotations
 import calendar as pycal
 import contextlib
 import datetime as dt
+import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -82,6 +83,7 @@ def conf(key: str):
         "EVALUATION_WINDOW_DAYS": 30,  # 参评率: days after the reply in which an evaluation is expected
         "ONE_TIME_RESOLUTION_DAYS": 90,  # 一次性化解率: observation window after the reply
         "KPI_THRESHOLDS": (85.0, 90.0),  # dashboard tiles: red below the first, green above the second
+        "REPORT_THREADS": 2,  # independent report queries run side by side, each on its own connection
     }
     return settings.XINFANG.get(key, defaults[key])
 
@@ -435,10 +437,20 @@ def _facts_sql(qs: QuerySet[Petition], as_of: dt.datetime, *, kpis: bool = True,
 @dataclass(frozen=True)
 class Measure:
     """An additive figure: the sum of `weight` (or 1) over the petitions meeting every condition.
-    A condition is (fact column, "eq" | "in" | "notnull", value)."""
+    A condition is (fact column, "eq" | "in" | "notnull", value).
+
+    A measure that is the sum of other measures (`plus`, less `minus`) is not counted in SQL but
+    added up from them afterwards (fewer sums per row); its conditions still select the petitions
+    behind it for drill-down."""
 
     conds: tuple = ()
     weight: str | None = None
+    plus: tuple = ()
+    minus: tuple = ()
+
+    @property
+    def derived(self) -> bool:
+        return bool(self.plus)
 
 
 SAT_OK = ("satisfied", "basically")
@@ -450,26 +462,28 @@ def _measures() -> dict[str, Measure]:
     for ch in Channel.values:
         m[f"ch_{ch}"] = Measure((("x_channel", "eq", ch),))
     visit = ("x_channel", "eq", Channel.VISIT)
-    m["batches"] = Measure((visit,))
-    m["persons"] = Measure((visit,), "x_head")
     for kind in VisitKind.values:
         m[f"vk_{kind}_batches"] = Measure((visit, ("x_kind", "eq", kind)))
         m[f"vk_{kind}_persons"] = Measure((visit, ("x_kind", "eq", kind)), "x_head")
+    m["batches"] = Measure((visit,), plus=(f"ch_{Channel.VISIT}",))
+    m["persons"] = Measure((visit,), "x_head", plus=tuple(f"vk_{k}_persons" for k in VisitKind.values))
     m["repeat"] = Measure((("x_repeat", "eq", 1),))
-    m["first"] = Measure((("x_repeat", "eq", 0),))
+    m["first"] = Measure((("x_repeat", "eq", 0),), plus=("items",), minus=("repeat",))
     m["escalated"] = Measure((("x_esc", "eq", 1),))
     for prefix, col, names in (("acc", "x_acc", ("timely", "pending", "late", "overdue")),
                                ("rep", "x_rep", ("on_time", "pending", "late", "overdue"))):
         for code, name in enumerate(names):
             m[f"{prefix}_{name}"] = Measure(((col, "eq", code),))
-        m[f"{prefix}_due"] = Measure(((col, "in", (ON_TIME, LATE, OVERDUE)),))
-        m[f"{prefix}_missed"] = Measure(((col, "in", (LATE, OVERDUE)),))
+        m[f"{prefix}_due"] = Measure(((col, "in", (ON_TIME, LATE, OVERDUE)),),
+                                     plus=(f"{prefix}_{names[ON_TIME]}", f"{prefix}_late", f"{prefix}_overdue"))
+        m[f"{prefix}_missed"] = Measure(((col, "in", (LATE, OVERDUE)),), plus=(f"{prefix}_late", f"{prefix}_overdue"))
     for level in EVALUATED:
         m[f"sat_{level}"] = Measure((("x_eval", "eq", level),))
-    m["sat_ok"] = Measure((("x_eval", "in", SAT_OK),))
-    m["evaluated"] = Measure((("x_eval", "in", EVALUATED),))
     m["eval_missed"] = Measure((("x_eval", "eq", "missed"),))
-    m["eval_base"] = Measure((("x_eval", "in", (*EVALUATED, "missed")),))
+    m["sat_ok"] = Measure((("x_eval", "in", SAT_OK),), plus=tuple(f"sat_{v}" for v in SAT_OK))
+    m["evaluated"] = Measure((("x_eval", "in", EVALUATED),), plus=tuple(f"sat_{v}" for v in EVALUATED))
+    m["eval_base"] = Measure((("x_eval", "in", (*EVALUATED, "missed")),),
+                             plus=(*(f"sat_{v}" for v in EVALUATED), "eval_missed"))
     m["ot_closed"] = Measure((("x_ot", "notnull", None),))
     m["ot_resolved"] = Measure((("x_ot", "eq", 0),))
     m["own_cases"] = Measure((("x_own", "in", (1, 2)),))
@@ -575,8 +589,9 @@ class Counts(dict):
         return 0
 
     def add(self, other: Counts) -> Counts:
+        get = self.get
         for k, v in other.items():
-            self[k] = self[k] + v
+            self[k] = get(k, 0) + v
         return self
 
     def kpi(self, k: KpiDef) -> float | None:
@@ -615,6 +630,9 @@ def _aggregate(user, windows: dict[str, Period], *, unit, group_by, as_of, kpis,
     as_of = as_of or timezone.now()
     group_by = tuple(group_by)
     names = [n for n in (measures or MEASURES) if kpis or n not in KPI_MEASURES]
+    derived = [n for n in names if MEASURES[n].derived]
+    names = list(dict.fromkeys([*(n for n in names if not MEASURES[n].derived),
+                                *(b for n in derived for b in (*MEASURES[n].plus, *MEASURES[n].minus))]))
     span = Period(min(w.start for w in windows.values()), max(w.end for w in windows.values()))
     dims = {f"g{i}": _dim_column(d, span) for i, d in enumerate(group_by)}
     qs = cohort(user, span, unit)
@@ -672,7 +690,35 @@ def _aggregate(user, windows: dict[str, Period], *, unit, group_by, as_of, kpis,
     if not dims:
         for w in windows:
             result[w].setdefault((), Counts())
+    for groups in result.values():
+        for counts in groups.values():
+            for n in derived:
+                m = MEASURES[n]
+                counts[n] = sum(counts[b] for b in m.plus) - sum(counts[b] for b in m.minus)
     return result
+
+
+def in_parallel(*calls):
+    """The results of independent read-only report queries, run side by side on their own database
+    connections (a year's bulletin reads this year and last year at once on two cores). In order,
+    one after the other, inside a transaction (other connections would not see its rows) or with
+    REPORT_THREADS = 1."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    threads = int(conf("REPORT_THREADS"))
+    if threads <= 1 or len(calls) < 2 or connection.in_atomic_block:
+        return [call() for call in calls]
+
+    def run(call):
+        try:
+            return call()
+        finally:
+            connections.close_all()  # this worker thread's connections
+
+    with ThreadPoolExecutor(max_workers=min(threads, len(calls))) as pool:
+        return [f.result() for f in [pool.submit(run, call) for call in calls]]
 
 
 def totals(user, period: Period, *, unit: Unit | None = None, as_of: dt.datetime | None = None,
@@ -932,12 +978,13 @@ def kpi_report(user, *, date_from: dt.date | None = None, date_to: dt.date | Non
     unit = resolve_unit(user, unit_code)
     prev, prior = period.same_period_last_year(), period.previous()
     dims = (group_by,) if group_by else ()
-    cur = aggregate(user, period, unit=unit, group_by=dims, as_of=as_of)
-    empty: dict[tuple, Counts] = {}
-    old = aggregate(user, prev, unit=unit, group_by=_cmp_dims(dims), as_of=period.shift_instant(prev, as_of)) \
-        if compare else empty
-    before = aggregate(user, prior, unit=unit, group_by=_cmp_dims(dims),
-                       as_of=period.shift_instant(prior, as_of)) if compare else empty
+    calls = [lambda: aggregate(user, period, unit=unit, group_by=dims, as_of=as_of)]
+    if compare:
+        calls += [lambda: aggregate(user, prev, unit=unit, group_by=_cmp_dims(dims),
+                                    as_of=period.shift_instant(prev, as_of)),
+                  lambda: aggregate(user, prior, unit=unit, group_by=_cmp_dims(dims),
+                                    as_of=period.shift_instant(prior, as_of))]
+    cur, old, before = [*in_parallel(*calls), {}, {}][:3]
     total = _sum(cur.values())
     rows: list[Row] = []
     if group_by:
@@ -1036,7 +1083,7 @@ def drill(user, *, date_from: dt.date | None = None, date_to: dt.date | None = N
 def overdue_petitions(collected: list[tuple[str, int]], limit: int = 200) -> list[Petition]:
     """The petitions of a collected measure (see `aggregate(collect=…)`), ordered by their stored
     current due date, at most `limit`."""
-    chosen = [pk for _due, pk in sorted(collected)[:limit]]
+    chosen = [pk for _due, pk in heapq.nsmallest(limit, collected)]
     rows = Petition.objects.select_related("receiving_unit", "handling_unit").in_bulk(chosen)
     return [rows[pk] for pk in chosen if pk in rows]
 

@@ -21,6 +21,7 @@ from xinfang.petitions.choices import Channel, Nature, VisitKind
 from xinfang.petitions.models import Category
 from xinfang.reports import bulletin, charts
 from xinfang.reports import statistics as st
+from xinfang.reports.dashboard import dashboard_figures
 from xinfang.reports.exports import RATE_FORMAT, Sheet, petitions_xlsx, tables_xlsx
 
 from ..navigation import REPORT_ROLES
@@ -227,42 +228,6 @@ def annual_download_view(request, fmt: str):
     return response
 
 
-def _dashboard_figures(user, period: st.Period, unit: Unit | None, now: dt.datetime) -> dict:
-    """Every figure of the dashboard: totals this period and a year earlier, the monthly trend, the
-    tables by unit, category and region, and the hot issues."""
-    prev = period.same_period_last_year()
-    dims = ("unit", "category", "region")
-    # two passes: the period's KPIs by unit, category and region; the counts of the last 24 months
-    # (the trend and its year-earlier line) together with those of the same period last year
-    cur_g = st.aggregate(user, period, unit=unit, group_by=dims, as_of=now)
-    today = timezone.localtime(now).date()
-    first = st.add_months(today.replace(day=1), -11)
-    counted = st.aggregate_windows(user, {"trend": st.Period(st.add_months(first, -12), today), "yoy": prev},
-                                   unit=unit, group_by=("month",), as_of=now)
-    trend = []
-    for m in st.Period(first, today).months():
-        label, old_label = f"{m.start:%Y-%m}", f"{st.add_months(m.start, -12):%Y-%m}"
-        trend.append((label, counted["trend"].get((label,), st.Counts())["items"],
-                      counted["trend"].get((old_label,), st.Counts())["items"]))
-    by_category: dict[int, int] = {}
-    for (_u, cat, _r), counts in cur_g.items():
-        if cat is not None:
-            by_category[cat] = by_category.get(cat, 0) + counts["items"]
-    top = sorted(by_category.items(), key=lambda kv: (-kv[1], kv[0]))[:8]
-    cats = Category.objects.select_related("parent__parent").in_bulk([c for c, _n in top])
-    recent = st.Period(max(period.start, period.end - dt.timedelta(days=29)), period.end)
-    tables = {}
-    for index, dim in enumerate(dims):
-        rolled = st.Rollup(dim, st.anchor_region(user, unit) if dim == "region" else None)
-        rolled.prepare({k[index] for k in cur_g})
-        rows, _r = st.rollup(dim, cur_g, index=index, rolled=rolled)
-        tables[dim] = sorted((r for r in rows.values() if r.counts["items"]),
-                             key=lambda r: (-r.counts["items"], r.sort))
-    return {"cur": st._sum(cur_g.values()), "old": st._sum(counted["yoy"].values()), "trend": trend,
-            "tables": tables, "hot": [(cats[c], n) for c, n in top if c in cats], "recent": recent,
-            "hot_titles": st.hot_titles(user, recent, unit=unit, limit=8)}
-
-
 def _unit_kpi_cells(r: st.Row, period: st.Period, unit_code: str | None) -> list[dict]:
     """The rates of the dashboard's unit table (the repeat rate left out)."""
     return [c for c in _kpi_cells(st.kpi_values(r.counts), period, unit_code, "unit", r.key)
@@ -284,7 +249,7 @@ def dashboard_view(request):
         errors.append(exc.message)
         period, unit = st.make_period(None, None, as_of=now), None
     unit_code = unit.code if unit else None
-    f = _dashboard_figures(user, period, unit, now)
+    f = dashboard_figures(user, period, unit, now)
     if export_requested(request) and not errors:
         title = _("统计看板")
         made = tables_xlsx(user, title=title, sheets=_dashboard_sheets(user, f, period, unit, now),

@@ -1,0 +1,50 @@
+"""The figures of the leaders' dashboard (统计分析): one function, so the page and its xlsx agree."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from xinfang.org.models import Unit
+from xinfang.petitions.models import Category
+
+from . import statistics as st
+
+
+def dashboard_figures(user, period: st.Period, unit: Unit | None, now: dt.datetime) -> dict:
+    """Every figure of the dashboard: totals this period and a year earlier, the monthly trend, the
+    tables by unit, category and region, and the hot issues."""
+    prev = period.same_period_last_year()
+    dims = ("unit", "category", "region")
+    today = timezone.localtime(now).date()
+    first = st.add_months(today.replace(day=1), -11)
+    recent = st.Period(max(period.start, period.end - dt.timedelta(days=29)), period.end)
+    # two passes side by side: the period's KPIs by unit, category and region; the counts of the last
+    # 24 months (the trend and its year-earlier line) with those of the same period last year
+    cur_g, counted, hot_titles = st.in_parallel(
+        lambda: st.aggregate(user, period, unit=unit, group_by=dims, as_of=now),
+        lambda: st.aggregate_windows(user, {"trend": st.Period(st.add_months(first, -12), today), "yoy": prev},
+                                     unit=unit, group_by=("month",), as_of=now),
+        lambda: st.hot_titles(user, recent, unit=unit, limit=8))
+    trend = []
+    for m in st.Period(first, today).months():
+        label, old_label = f"{m.start:%Y-%m}", f"{st.add_months(m.start, -12):%Y-%m}"
+        trend.append((label, counted["trend"].get((label,), st.Counts())["items"],
+                      counted["trend"].get((old_label,), st.Counts())["items"]))
+    by_category: dict[int, int] = {}
+    for (_u, cat, _r), counts in cur_g.items():
+        if cat is not None:
+            by_category[cat] = by_category.get(cat, 0) + counts["items"]
+    top = sorted(by_category.items(), key=lambda kv: (-kv[1], kv[0]))[:8]
+    cats = Category.objects.select_related("parent__parent").in_bulk([c for c, _n in top])
+    tables = {}
+    for index, dim in enumerate(dims):
+        rolled = st.Rollup(dim, st.anchor_region(user, unit) if dim == "region" else None)
+        rolled.prepare({k[index] for k in cur_g})
+        rows, _r = st.rollup(dim, cur_g, index=index, rolled=rolled)
+        tables[dim] = sorted((r for r in rows.values() if r.counts["items"]),
+                             key=lambda r: (-r.counts["items"], r.sort))
+    return {"cur": st._sum(cur_g.values()), "old": st._sum(counted["yoy"].values()), "trend": trend,
+            "tables": tables, "hot": [(cats[c], n) for c, n in top if c in cats], "recent": recent,
+            "hot_titles": hot_titles}
