@@ -35,6 +35,7 @@ def test_assign_read_end_and_list_over_http(routed, api, org):
     assert state["leaders"] == []
     events = api("demo_clerk").get(f"/petitions/{p.pk}/events").json()
     assert events[-1]["action"] == "own" and events[-1]["data"]["leader"] == "demo_reviewer"
+    assert events[-1]["label"] == "领导包案"  # named like every other timeline entry
 
     mine = api("demo_reviewer").get("/me/ownerships")
     assert mine.status == 200 and mine.json()["count"] == 1

@@ -6,7 +6,6 @@ from xinfang.petitions.models import Petition
 from xinfang.petitions.selectors import accuser_hidden
 from xinfang.workflow.choices import DeadlineKind
 from xinfang.workflow.services import allowed_actions
-from xinfang.workflow.transitions import TABLE
 
 
 def _ref(obj):
@@ -58,7 +57,6 @@ def petition_detail(user, p: Petition) -> dict:
 
 
 def event_item(e) -> dict:
-    t = TABLE.get(e.action)
-    return {"id": e.pk, "action": e.action, "label": str(t.label) if t else e.action,
+    return {"id": e.pk, "action": e.action, "label": e.label,
             "from_status": e.from_status, "to_status": e.to_status, "actor": e.actor_name,
             "unit": e.unit.name if e.unit_id else None, "at": e.at, "note": e.note, "data": e.data}

@@ -7,4 +7,9 @@ class OversightConfig(AppConfig):
     verbose_name = "督查督办"
 
     def ready(self):
+        from xinfang.workflow.models import OTHER_EVENT_LABELS
+
         from . import receivers  # noqa: F401  (an owned petition's resolution is stamped from the timeline)
+        from .choices import EVENT_LABELS
+
+        OTHER_EVENT_LABELS.update(EVENT_LABELS)

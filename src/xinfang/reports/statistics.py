@@ -415,20 +415,31 @@ DERIVED_SQL = {  # (no "%" operator: the SQL goes through parameter formatting)
 }
 
 
+# the inner facts each derived state reads
+DERIVED_FROM = {"x_acc": ("x_dl",), "x_rep": ("x_dl",), "x_ot": ("x_otc", "x_dl")}
+
+
 def _facts_sql(qs: QuerySet[Petition], as_of: dt.datetime, *, kpis: bool = True,
-               dims: dict | None = None) -> tuple[str, list]:
+               dims: dict | None = None, only: Iterable[str] | None = None) -> tuple[str, list]:
     """SQL of one row of facts per petition of `qs` (plus group columns `dims`): the inner query is
     built with the ORM; OFFSET 0 keeps it a separate step (flattened into the query above, every
     measure would re-run the per-petition subqueries it reads: SQLite's flattener, PostgreSQL's
-    pull-up); the derived KPI states are computed once per row on top of it."""
+    pull-up); the derived KPI states are computed once per row on top of it.
+    With `only`, just those facts (and x_id) are computed (a drill-down reads one or two)."""
     cols = fact_columns(as_of, kpis=kpis)
+    derived_names = list(DERIVED_SQL) if kpis else []
+    if only is not None:
+        only = set(only)
+        derived_names = [n for n in derived_names if n in only]
+        needed = {"x_id", *only, *(c for n in derived_names for c in DERIVED_FROM[n])}
+        cols = {k: v for k, v in cols.items() if k in needed}
     dims = dims or {}
     extra = list(qs.query.annotations)  # columns the caller added (x_due, window flags)
     inner = qs.annotate(**cols, **dims).values(*cols, *extra, *dims)
     sql, params = inner.query.sql_with_params()
     fence = " LIMIT -1 OFFSET 0" if connection.vendor == "sqlite" else " OFFSET 0"
     qn = connection.ops.quote_name
-    derived = "".join(f", {expr} AS {qn(name)}" for name, expr in DERIVED_SQL.items()) if kpis else ""
+    derived = "".join(f", {DERIVED_SQL[name]} AS {qn(name)}" for name in derived_names)
     return f"SELECT i.*{derived} FROM ({sql}{fence}) i", list(params)
 
 
@@ -1072,7 +1083,7 @@ def drill(user, *, date_from: dt.date | None = None, date_to: dt.date | None = N
     m = MEASURES[measure]
     if m.conds:
         # the same facts and the same condition as the figure, so the list and the count agree
-        facts, params = _facts_sql(qs, as_of, kpis=measure in KPI_MEASURES)
+        facts, params = _facts_sql(qs, as_of, kpis=measure in KPI_MEASURES, only={c[0] for c in m.conds})
         where, p = _measure_where(m, connection.ops.quote_name)
         qs = Petition.objects.filter(pk__in=RawSQL(f"SELECT t.x_id FROM ({facts}) t WHERE {where}", [*params, *p]))
     if m.weight:

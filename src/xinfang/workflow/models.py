@@ -142,7 +142,12 @@ class PetitionEvent(models.Model):
         from .transitions import TABLE
 
         t = TABLE.get(self.action)
-        return str(t.label) if t else self.action
+        return str(t.label) if t else str(OTHER_EVENT_LABELS.get(self.action, self.action))
+
+
+# Labels of timeline entries written outside the transition table, registered by the packages that
+# write them (oversight's 包案 entries), so every timeline (page, API, dossier) names them alike.
+OTHER_EVENT_LABELS: dict[str, str] = {}
 
 
 class RoutingRule(models.Model):

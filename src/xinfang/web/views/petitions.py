@@ -9,7 +9,6 @@ from django.views.decorators.http import require_POST
 
 from xinfang.common.errors import ApplicationError, NotFound
 from xinfang.org.selectors import units_all
-from xinfang.oversight.choices import EVENT_LABELS
 from xinfang.oversight.selectors import ownership_panel
 from xinfang.petitions import selectors as petition_selectors
 from xinfang.petitions.selectors import accuser_hidden
@@ -46,7 +45,7 @@ def _detail_context(request, petition, *, failed_action=None, error=None, values
         "handlers": handler_choices(petition) if needs_handlers else [],
         "similar": petition_selectors.petitions_similar(request.user, petition, limit=10),
         "attachments": petition.attachments.all(),
-        "ownership": ownership_panel(request.user, petition), "event_labels": EVENT_LABELS,
+        "ownership": ownership_panel(request.user, petition),
         "active": "search",
     }
 
