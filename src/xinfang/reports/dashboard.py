@@ -20,18 +20,18 @@ def dashboard_figures(user, period: st.Period, unit: Unit | None, now: dt.dateti
     today = timezone.localtime(now).date()
     first = st.add_months(today.replace(day=1), -11)
     recent = st.Period(max(period.start, period.end - dt.timedelta(days=29)), period.end)
-    # two passes side by side: the period's KPIs by unit, category and region; the counts of the last
-    # 24 months (the trend and its year-earlier line) with those of the same period last year
-    cur_g, counted, hot_titles = st.in_parallel(
+    # side by side: the period's KPIs by unit, category and region; the items of each of the last 24
+    # months (the trend and its year-earlier line); the counts of the same period last year; hot titles
+    cur_g, months, old, hot_titles = st.in_parallel(
         lambda: st.aggregate(user, period, unit=unit, group_by=dims, as_of=now),
-        lambda: st.aggregate_windows(user, {"trend": st.Period(st.add_months(first, -12), today), "yoy": prev},
-                                     unit=unit, group_by=("month",), as_of=now),
+        lambda: st.aggregate(user, st.Period(st.add_months(first, -12), today), unit=unit, group_by=("month",),
+                             as_of=now, kpis=False, measures=["items"]),
+        lambda: st.aggregate(user, prev, unit=unit, as_of=now, kpis=False, measures=st.VOLUME_MEASURES)[()],
         lambda: st.hot_titles(user, recent, unit=unit, limit=8))
     trend = []
     for m in st.Period(first, today).months():
         label, old_label = f"{m.start:%Y-%m}", f"{st.add_months(m.start, -12):%Y-%m}"
-        trend.append((label, counted["trend"].get((label,), st.Counts())["items"],
-                      counted["trend"].get((old_label,), st.Counts())["items"]))
+        trend.append((label, months.get((label,), st.Counts())["items"], months.get((old_label,), st.Counts())["items"]))
     by_category: dict[int, int] = {}
     for (_u, cat, _r), counts in cur_g.items():
         if cat is not None:
@@ -45,6 +45,6 @@ def dashboard_figures(user, period: st.Period, unit: Unit | None, now: dt.dateti
         rows, _r = st.rollup(dim, cur_g, index=index, rolled=rolled)
         tables[dim] = sorted((r for r in rows.values() if r.counts["items"]),
                              key=lambda r: (-r.counts["items"], r.sort))
-    return {"cur": st._sum(cur_g.values()), "old": st._sum(counted["yoy"].values()), "trend": trend,
+    return {"cur": st._sum(cur_g.values()), "old": old, "trend": trend,
             "tables": tables, "hot": [(cats[c], n) for c, n in top if c in cats], "recent": recent,
             "hot_titles": hot_titles}

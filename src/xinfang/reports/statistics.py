@@ -434,7 +434,7 @@ def _facts_sql(qs: QuerySet[Petition], as_of: dt.datetime, *, kpis: bool = True,
         needed = {"x_id", *only, *(c for n in derived_names for c in DERIVED_FROM[n])}
         cols = {k: v for k, v in cols.items() if k in needed}
     dims = dims or {}
-    extra = list(qs.query.annotations)  # columns the caller added (x_due, window flags)
+    extra = list(qs.query.annotations)  # columns the caller added (x_due)
     inner = qs.annotate(**cols, **dims).values(*cols, *extra, *dims)
     sql, params = inner.query.sql_with_params()
     fence = " LIMIT -1 OFFSET 0" if connection.vendor == "sqlite" else " OFFSET 0"
@@ -621,53 +621,26 @@ def aggregate(user, period: Period, *, unit: Unit | None = None, group_by: Itera
     """One GROUP BY query: {group key tuple (raw ids/values per dimension): Counts}.
 
     The per-petition facts are computed once per row in an inner query built with the ORM (scope,
-    cohort and fact expressions); the outer query sums the conditional measures per group.
-    For each measure named in `collect`, `collected[name]` receives the (stored due date, id) of every
-    petition behind it, from the same query (the overdue lists)."""
-    return _aggregate(user, {"": period}, unit=unit, group_by=group_by, as_of=as_of, kpis=kpis,
-                      measures=measures, collect=collect, collected=collected)[""]
-
-
-def aggregate_windows(user, windows: dict[str, Period], *, unit: Unit | None = None, group_by: Iterable[str] = (),
-                      as_of: dt.datetime | None = None) -> dict[str, dict[tuple, Counts]]:
-    """The counts (信访总量 measures, no KPIs) of several periods in one pass: {window: {key: Counts}}.
-    Periods may overlap (同比 and 环比 of a ten-month period do); a petition counts in each of its windows."""
-    return _aggregate(user, windows, unit=unit, group_by=group_by, as_of=as_of, kpis=False,
-                      measures=VOLUME_MEASURES)
-
-
-def _aggregate(user, windows: dict[str, Period], *, unit, group_by, as_of, kpis, measures, collect=(),
-               collected=None) -> dict[str, dict[tuple, Counts]]:
+    cohort and fact expressions); the outer query sums the conditional measures per group (measures
+    that are sums of others are added up afterwards). For each measure named in `collect`,
+    `collected[name]` receives the (stored due date, id) of every petition behind it, from the same
+    query (the overdue lists)."""
     as_of = as_of or timezone.now()
-    group_by = tuple(group_by)
     names = [n for n in (measures or MEASURES) if kpis or n not in KPI_MEASURES]
     derived = [n for n in names if MEASURES[n].derived]
     names = list(dict.fromkeys([*(n for n in names if not MEASURES[n].derived),
                                 *(b for n in derived for b in (*MEASURES[n].plus, *MEASURES[n].minus))]))
-    span = Period(min(w.start for w in windows.values()), max(w.end for w in windows.values()))
-    dims = {f"g{i}": _dim_column(d, span) for i, d in enumerate(group_by)}
-    qs = cohort(user, span, unit)
-    flags: dict[str, str] = {}
-    if len(windows) > 1:  # a flag per window; rows in none of them are left out
-        anywhere = Q(pk__in=[])
-        for i, w in enumerate(windows.values()):
-            start, end = w.bounds()
-            anywhere |= Q(received_at__gte=start, received_at__lt=end)
-            flags[f"w{i}"] = Case(When(received_at__gte=start, received_at__lt=end, then=Value(1)), default=Value(0),
-                                  output_field=IntegerField())
-        qs = qs.filter(anywhere).annotate(**flags)
+    dims = {f"g{i}": _dim_column(d, period) for i, d in enumerate(group_by)}
+    qs = cohort(user, period, unit)
     facts, params = _facts_sql(qs.annotate(x_due=F("due_on")) if collect else qs, as_of, kpis=kpis, dims=dims)
     qn = connection.ops.quote_name
     select, out_params = [f"t.{qn(g)}" for g in dims], []
-    for i, _w in enumerate(windows):
-        flag = [f"t.w{i} = 1"] if flags else []
-        for name in names:
-            m = MEASURES[name]
-            where, p = _measure_where(m, qn)
-            conds = " AND ".join([*flag, *([where] if where else [])])
-            weight = f"t.{qn(m.weight)}" if m.weight else "1"
-            select.append(f"SUM(CASE WHEN {conds} THEN {weight} ELSE 0 END)" if conds else f"SUM({weight})")
-            out_params += p
+    for name in names:
+        m = MEASURES[name]
+        where, p = _measure_where(m, qn)
+        weight = f"t.{qn(m.weight)}" if m.weight else "1"
+        select.append(f"SUM(CASE WHEN {where} THEN {weight} ELSE 0 END)" if where else f"SUM({weight})")
+        out_params += p
     concat = "string_agg" if connection.vendor == "postgresql" else "group_concat"
     for name in collect:
         where, p = _measure_where(MEASURES[name], qn)
@@ -677,7 +650,6 @@ def _aggregate(user, windows: dict[str, Period], *, unit, group_by, as_of, kpis,
     query = f"SELECT {', '.join(select)} FROM ({facts}) t"
     if dims:
         query += " GROUP BY " + ", ".join(f"t.{qn(g)}" for g in dims)
-    result: dict[str, dict[tuple, Counts]] = {w: {} for w in windows}
     pg = connection.vendor == "postgresql"
     # (no transaction on SQLite: xinfang opens its transactions IMMEDIATE, which would hold the write lock)
     with transaction.atomic() if pg else contextlib.nullcontext(), connection.cursor() as cur:
@@ -685,27 +657,23 @@ def _aggregate(user, windows: dict[str, Period], *, unit, group_by, as_of, kpis,
             cur.execute("SET LOCAL jit = off")
         cur.execute(query, [*out_params, *params])
         rows = cur.fetchall()
+    result: dict[tuple, Counts] = {}
     width = len(names)
     for row in rows:
         key, values = tuple(row[:len(dims)]), row[len(dims):]
-        for i, w in enumerate(windows):
-            part = values[i * width:(i + 1) * width]
-            result[w][key] = Counts({n: (float(v) if isinstance(v, Decimal) else (v or 0))
-                                     for n, v in zip(names, part, strict=True)})
+        counts = result[key] = Counts({n: (float(v) if isinstance(v, Decimal) else (v or 0))
+                                       for n, v in zip(names, values[:width], strict=True)})
+        for n in derived:
+            m = MEASURES[n]
+            counts[n] = sum(counts[b] for b in m.plus) - sum(counts[b] for b in m.minus)
         for j, name in enumerate(collect):
-            text = values[len(windows) * width + j]
+            text = values[width + j]
             if collected is not None and text:
                 for item in text.split(","):
                     due, pk = item.split("|")
                     collected.setdefault(name, []).append((due, int(pk)))
     if not dims:
-        for w in windows:
-            result[w].setdefault((), Counts())
-    for groups in result.values():
-        for counts in groups.values():
-            for n in derived:
-                m = MEASURES[n]
-                counts[n] = sum(counts[b] for b in m.plus) - sum(counts[b] for b in m.minus)
+        result.setdefault((), Counts())
     return result
 
 
