@@ -3,7 +3,7 @@ region and unit with KPIs, the overdue lists) over the stored petitions — DESI
 under 2 s for a monthly bulletin; the one-year bulletin is measured against the same bar.
 
 `bench.generate` stores petitions without the handling facts the KPIs read, so before the first
-measurement this benchmark adds them once, set-based in SQL (under a minute for a million rows),
+measurement this benchmark adds them once, set-based in SQL (minutes for a million rows),
 in time order as a live system writes them:
 reply times for replied/closed petitions, an acceptance deadline for every petition (one in five
 met late), a handling deadline for every accepted one, an evaluation for one replied petition in
@@ -14,7 +14,10 @@ Measured in-process (no HTTP): `bulletin_build` + Markdown rendering, for
 - the previous calendar year and the previous calendar month,
 - as the district analyst (东湖区信访局: about half of the petitions in scope) and as the operator's
   whole-system view (every petition, what `xinfang report bulletin` without --user counts);
-and the DOCX and XLSX rendering of the yearly bulletin.
+the same yearly bulletin with the report queries one at a time and with every petition's deadline
+rows read instead of its stored facts (baselines measured in the same run); the DOCX and XLSX
+rendering of the yearly bulletin; and the dashboard, reports and drill-down pages as the district
+analyst (in-process requests through Django's test client).
 
 Run: `python -m bench --only bulletin --petitions 1000000` (add XINFANG_BENCH_POSTGRES_URL for
 PostgreSQL too); `--quick` uses the runner's small database.
@@ -129,6 +132,24 @@ def run(ctx: Context) -> Result:
                          "previous_items": d["totals"]["previous"]["items"]}
             table.append((f"{pname} bulletin, {vname} ({d['totals']['items']} items)",
                           f"p50 {stats['p50_ms'] / 1000:.2f} s  max {stats['max_ms'] / 1000:.2f} s"))
+    # baselines in the same run, the yearly bulletin of the whole system: one query after the other
+    # (REPORT_THREADS 1), and reading every petition's deadline rows (REPORT_STORED_FACTS False)
+    from django.conf import settings
+
+    start, end = periods["year"]
+    for key, override in (("baseline_sequential", {"REPORT_THREADS": 1}),
+                          ("baseline_deadline_rows", {"REPORT_STORED_FACTS": False})):
+        saved = settings.XINFANG
+        settings.XINFANG = {**saved, **override}
+        try:
+            stats = summary(timed(lambda: bulletin.bulletin_build(SystemView(), date_from=start, date_to=end),
+                                  max(1, repeats // 2), warmup=0))
+        finally:
+            settings.XINFANG = saved
+        data[key] = stats
+        ratio = stats["p50_ms"] / max(data["year_all"]["p50_ms"], 1e-6)
+        table.append((f"  baseline: year bulletin, all, {'one query at a time' if 'THREADS' in str(override) else 'deadline rows read'}",
+                      f"p50 {stats['p50_ms'] / 1000:.2f} s  (×{ratio:.1f} the time)"))
     d = built[("year", "all")]
     for fmt in ("docx", "xlsx"):
         stats = summary(timed(lambda fmt=fmt: bulletin.render(d, fmt), repeats, warmup=1))

@@ -373,7 +373,7 @@ def test_bulletin_overdue_lists(cases, org):
 FACT_INSTANTS = [at(3, 3, 12), at(3, 17, 12), at(3, 18, 12), at(3, 19, 12), at(5, 6, 12), at(4, 15), at(5, 7), at(6, 3), AS_OF, at(7, 11), local(2027, 3, 1)]
 
 
-def test_stored_facts_answer_exactly_as_the_deadline_rows(cases, org):
+def test_stored_facts_answer_exactly_as_the_deadline_rows(cases, org, settings):
     """Every measure, at instants before, between and after the stored facts' stamps, is the same
     whether it is read from the facts stored on the petitions or from the deadline and evaluation rows."""
     from xinfang.workflow.facts import FACT_FIELDS, facts_rebuild
@@ -393,10 +393,13 @@ def test_stored_facts_answer_exactly_as_the_deadline_rows(cases, org):
     assert Petition.objects.filter(facts_at__gt=AS_OF).exists()
     with travel(local(2027, 3, 2)):
         stored = {when: st.aggregate(analyst, period, group_by=("unit",), as_of=when) for when in FACT_INSTANTS}
-        Petition.objects.update(facts_at=None)  # the reports now read every petition's rows
+        settings.XINFANG = {**settings.XINFANG, "REPORT_STORED_FACTS": False}  # read every petition's rows
         rows = {when: st.aggregate(analyst, period, group_by=("unit",), as_of=when) for when in FACT_INSTANTS}
+        settings.XINFANG = {**settings.XINFANG, "REPORT_STORED_FACTS": True}
+        Petition.objects.update(facts_at=None)  # never summarised: the rows again, through the fallback
+        unstamped = {when: st.aggregate(analyst, period, group_by=("unit",), as_of=when) for when in FACT_INSTANTS}
     for when in FACT_INSTANTS:
-        assert stored[when] == rows[when], when
+        assert stored[when] == rows[when] == unstamped[when], when
     assert stored[AS_OF][(org.units["DH-ZJ"].pk,)]["rep_overdue"] == 2  # B and F (a figure that can fail)
 
 

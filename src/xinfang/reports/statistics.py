@@ -84,6 +84,9 @@ def conf(key: str):
         "ONE_TIME_RESOLUTION_DAYS": 90,  # 一次性化解率: observation window after the reply
         "KPI_THRESHOLDS": (85.0, 90.0),  # dashboard tiles: red below the first, green above the second
         "REPORT_THREADS": 2,  # independent report queries run side by side, each on its own connection
+        # read the handling facts stored on each petition where they answer (False: always read the
+        # deadline and evaluation rows; the same figures, slower: a baseline for the benchmarks)
+        "REPORT_STORED_FACTS": True,
     }
     return settings.XINFANG.get(key, defaults[key])
 
@@ -347,6 +350,8 @@ def _deadline_facts(as_of: dt.datetime):
              & Q(GreaterThanOrEqual(Value(float(ot_days)), DaysBetween("replied_at", "fact_review_at"))),
              then=Value(1)),
         default=Value(0), output_field=IntegerField())
+    if not conf("REPORT_STORED_FACTS"):
+        return Subquery(rows, output_field=IntegerField())
     return Case(
         When(facts_at__lte=as_of, then=ExpressionWrapper(
             stored("fact_accept", "fact_accept_open_due") + stored("fact_reply", "fact_reply_open_due") * 16
@@ -373,11 +378,11 @@ def fact_columns(as_of: dt.datetime, *, kpis: bool = True) -> dict:
     ot_days = conf("ONE_TIME_RESOLUTION_DAYS")
     # the most recently recorded evaluation (evaluations are appended as they are made; ordering by
     # id walks the petition_id index backwards instead of sorting each petition's rows)
-    latest_eval = Case(
-        When(facts_at__lte=as_of, then=F("fact_evaluation")),
-        default=Subquery(Evaluation.objects.filter(petition=OuterRef("pk"), at__lte=as_of)
-                         .order_by("-id").values("level")[:1], output_field=CharField()),
-        output_field=CharField())
+    latest_eval = Subquery(Evaluation.objects.filter(petition=OuterRef("pk"), at__lte=as_of)
+                           .order_by("-id").values("level")[:1], output_field=CharField())
+    if conf("REPORT_STORED_FACTS"):
+        latest_eval = Case(When(facts_at__lte=as_of, then=F("fact_evaluation")), default=latest_eval,
+                           output_field=CharField())
     # 包案: 0 not owned at as-of, 1 owned, 2 owned and resolved (one uncorrelated subquery, owned cases are few)
     owned = Case(When(pk__in=owned_petitions_subquery(as_of),
                       then=Case(When(petition_resolved_q(as_of), then=Value(2)), default=Value(1))),
