@@ -30,6 +30,7 @@ import calendar as pycal
 import contextlib
 import datetime as dt
 import heapq
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -37,6 +38,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import (
+    BooleanField,
     Case,
     CharField,
     Count,
@@ -1055,13 +1057,26 @@ def drill(user, *, date_from: dt.date | None = None, date_to: dt.date | None = N
         qs = qs.filter(dim_q(dim, key or "", period))
     m = MEASURES[measure]
     if m.conds:
-        # the same facts and the same condition as the figure, so the list and the count agree
+        # the same facts and the same condition as the figure, so the list and the count agree; the
+        # ids are read once, then every page and count is a look-up by id (as a subquery, PostgreSQL
+        # may re-run it per row of a page sorted by date: 45 s instead of 1 over a million petitions)
         facts, params = _facts_sql(qs, as_of, kpis=measure in KPI_MEASURES, only={c[0] for c in m.conds})
         where, p = _measure_where(m, connection.ops.quote_name)
-        qs = Petition.objects.filter(pk__in=RawSQL(f"SELECT t.x_id FROM ({facts}) t WHERE {where}", [*params, *p]))
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT t.x_id FROM ({facts}) t WHERE {where}", [*params, *p])
+            ids = [row[0] for row in cur.fetchall()]
+        qs = Petition.objects.filter(_ids_in(ids))
     if m.weight:
         qs = qs.annotate(**{m.weight: fact_columns(as_of, kpis=False)[m.weight]})
     return qs.order_by("-received_at", "-id")
+
+
+def _ids_in(ids: list[int]):
+    """A filter on Petition: the id is one of `ids`, sent as one parameter however many there are."""
+    column = f"{connection.ops.quote_name(Petition._meta.db_table)}.{connection.ops.quote_name('id')}"
+    if connection.vendor == "postgresql":
+        return Q(pk__in=RawSQL("SELECT unnest(%s::bigint[])", (ids,)))
+    return Q(pk__in=RawSQL("SELECT value FROM json_each(%s)", (json.dumps(ids),)))
 
 
 def overdue_petitions(collected: list[tuple[str, int]], limit: int = 200) -> list[Petition]:
