@@ -37,6 +37,7 @@ PAGES = [
     ("12-dashboard", "demo_leader", "/reports/dashboard/"),
     ("13-reports", "demo_analyst", "/reports/"),
     ("14-home-english", "demo_clerk", "english"),
+    ("15-my-ownerships", "demo_reviewer", "/ownerships/"),
 ]
 
 
