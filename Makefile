@@ -63,8 +63,12 @@ test: setup browser
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 
+# Search and pages over 100,000 petitions; the bulletin over 1,000,000 (generated once under var/bench/,
+# about 20 minutes per database the first time). XINFANG_BENCH_POSTGRES_URL adds PostgreSQL.
+BULLETIN_PETITIONS ?= 1000000
 bench: setup
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench --only search
+	$(BIN)/python -m bench --only bulletin --petitions $(BULLETIN_PETITIONS)
 
 screenshots: setup browser
 	$(BIN)/python docs/screenshots.py
