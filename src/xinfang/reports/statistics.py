@@ -38,7 +38,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import (
-    BooleanField,
     Case,
     CharField,
     Count,
@@ -1073,7 +1072,6 @@ def drill(user, *, date_from: dt.date | None = None, date_to: dt.date | None = N
 
 def _ids_in(ids: list[int]):
     """A filter on Petition: the id is one of `ids`, sent as one parameter however many there are."""
-    column = f"{connection.ops.quote_name(Petition._meta.db_table)}.{connection.ops.quote_name('id')}"
     if connection.vendor == "postgresql":
         return Q(pk__in=RawSQL("SELECT unnest(%s::bigint[])", (ids,)))
     return Q(pk__in=RawSQL("SELECT value FROM json_each(%s)", (json.dumps(ids),)))
