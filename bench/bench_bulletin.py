@@ -86,16 +86,9 @@ def _augment() -> dict:
             cur.execute("""UPDATE petitions_petition SET repeat_of_id = id - 7
                            WHERE id % 20 = 0 AND id > 7 AND repeat_of_id IS NULL""")
         cur.execute("ANALYZE")  # planner statistics of the new rows (else PostgreSQL guesses thousands per petition)
-        # the summary the services store on each petition whenever its deadlines or evaluations change,
-        # in chunks of petitions (each a transaction, with progress)
-        from xinfang.petitions.models import Petition
-
-        last = Petition.objects.order_by("-id").values_list("id", flat=True).first() or 0
-        step = 50_000
-        for low in range(0, last, step):
-            with transaction.atomic():
-                facts_rebuild(Petition.objects.filter(id__gt=low, id__lte=low + step))
-            print(f"  stored facts {min(low + step, last)}/{last} ({time.perf_counter() - t0:.0f}s)", flush=True)
+        # the summary the services store on each petition whenever its deadlines or evaluations change
+        facts_rebuild(progress=lambda done, last: print(
+            f"  stored facts {done}/{last} ({time.perf_counter() - t0:.0f}s)", flush=True))
         with transaction.atomic():
             cur.execute(f"CREATE TABLE {META} (info text)")
             cur.execute(f"INSERT INTO {META} (info) VALUES (%s)", [AUGMENT_VERSION])

@@ -65,16 +65,17 @@ def visible_units(user):
     return qs.filter(q)
 
 
+def unit_covers(own: Unit, unit: Unit) -> bool:
+    """True when `unit` lies within the jurisdiction of the unit `own`: at or below it, or, for a
+    petition office, anywhere in its region and below."""
+    if unit.path.startswith(own.path):
+        return True
+    return own.kind == UnitKind.PETITION_OFFICE and unit.region.path.startswith(own.region.path)
+
+
 def covers(user, unit: Unit) -> bool:
     """True when `unit` lies within the user's jurisdiction."""
-    if is_global(user):
-        return True
-    for own in units_of(user):
-        if unit.path.startswith(own.path):
-            return True
-        if own.kind == UnitKind.PETITION_OFFICE and unit.region.path.startswith(own.region.path):
-            return True
-    return False
+    return is_global(user) or any(unit_covers(own, unit) for own in units_of(user))
 
 
 def visible_unit_ids(user) -> list[int]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from xinfang.org.choices import Role, UnitKind
-from xinfang.org.jurisdiction import memberships
+from xinfang.org.jurisdiction import memberships, unit_covers
 from xinfang.org.models import Membership, Unit
 from xinfang.petitions.models import Petition, PetitionAccess
 
@@ -47,13 +47,6 @@ def units_seeing(petition: Petition) -> QuerySet[Unit]:
     return Unit.objects.filter(is_active=True).filter(
         Q(path__in=paths) | Q(kind=UnitKind.PETITION_OFFICE, region__path__in=region_paths)
     ).select_related("region")
-
-
-def unit_covers(own: Unit, unit: Unit) -> bool:
-    """`org.jurisdiction.covers` for one unit: `unit` lies within `own`'s jurisdiction."""
-    if unit.path.startswith(own.path):
-        return True
-    return own.kind == UnitKind.PETITION_OFFICE and unit.region.path.startswith(own.region.path)
 
 
 def _rank(unit: Unit) -> tuple[int, str]:

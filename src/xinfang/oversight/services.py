@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from xinfang.audit.services import audit_record
 from xinfang.common.errors import STATUS_BY_CODE, ApplicationError, NotFound
+from xinfang.org.jurisdiction import unit_covers
 from xinfang.petitions.choices import OPEN_STATES, Status
 from xinfang.petitions.models import Petition
 from xinfang.petitions.selectors import petitions_visible
@@ -156,7 +157,7 @@ def _acting_unit(actor, unit, petition: Petition, seeing: set[int]):
     """The unit the actor acts in: the arranging unit that covers the owner's unit, else (a leader taking
     or releasing their own case) the owner's unit."""
     for own in rules.arranging_units(actor, petition, seeing):
-        if rules.unit_covers(own, unit):
+        if unit_covers(own, unit):
             return own
     return unit
 

@@ -337,6 +337,8 @@ def _deadline_facts(as_of: dt.datetime):
             .annotate(b=ExpressionWrapper(worst(ACCEPT_KINDS) + worst(REPLY_KINDS) * 16 + appealed * 256,
                                           output_field=IntegerField()))
             .values("b"))
+    if not conf("REPORT_STORED_FACTS"):
+        return Subquery(rows, output_field=IntegerField())
 
     def stored(summary: str, open_due: str):
         return Case(
@@ -351,8 +353,6 @@ def _deadline_facts(as_of: dt.datetime):
              & Q(GreaterThanOrEqual(Value(float(ot_days)), DaysBetween("replied_at", "fact_review_at"))),
              then=Value(1)),
         default=Value(0), output_field=IntegerField())
-    if not conf("REPORT_STORED_FACTS"):
-        return Subquery(rows, output_field=IntegerField())
     return Case(
         When(facts_at__lte=as_of, then=ExpressionWrapper(
             stored("fact_accept", "fact_accept_open_due") + stored("fact_reply", "fact_reply_open_due") * 16
@@ -757,11 +757,7 @@ class Rollup:
 
     def _common_ancestor(self, regions: list[Region]) -> Region | None:
         paths = [r.path.strip("/").split("/") for r in regions]
-        common = []
-        for parts in zip(*paths, strict=False):
-            if len(set(parts)) != 1:
-                break
-            common.append(parts[0])
+        common = _common_codes(paths)
         if not common:
             return None
         # group by the children of the deepest common region (a single region is its own group)
@@ -813,13 +809,18 @@ def anchor_region(user, unit: Unit | None) -> Region | None:
     regions = [u.region for u in units_of(user)]
     if not regions:
         return None
-    paths = [r.path.strip("/").split("/") for r in regions]
+    common = _common_codes([r.path.strip("/").split("/") for r in regions])
+    return Region.objects.filter(code=common[-1]).first() if common else None
+
+
+def _common_codes(paths: list[list[str]]) -> list[str]:
+    """The region codes every path starts with (the common ancestors, outermost first)."""
     common = []
     for parts in zip(*paths, strict=False):
         if len(set(parts)) != 1:
             break
         common.append(parts[0])
-    return Region.objects.filter(code=common[-1]).first() if common else None
+    return common
 
 
 def rollup(dim: str, groups: dict[tuple, Counts], *, index: int = 0, rolled: Rollup | None = None,

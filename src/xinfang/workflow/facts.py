@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import transaction
 from django.db.models import (
     Case,
     CharField,
@@ -142,9 +143,19 @@ def facts_refresh(petition) -> list[str]:
     return changed
 
 
-def facts_rebuild(qs: QuerySet | None = None, *, models=None) -> int:
-    """Recompute the stored facts of every petition of `qs` (default: all) in one UPDATE."""
+def facts_rebuild(qs: QuerySet | None = None, *, models=None, chunk: int = 50_000, progress=None) -> int:
+    """Recompute the stored facts of every petition of `qs` (default: all), `chunk` petitions (by id)
+    per UPDATE, each in a transaction of its own (a savepoint inside a migration's); `progress(done_id,
+    last_id)` is called after each. Returns how many petitions were updated."""
     if qs is None:
         qs = _models(models)[0].objects.all()
-    return qs.order_by().update(**fact_expressions(models))
+    qs = qs.order_by()
+    last = qs.order_by("-id").values_list("id", flat=True).first() or 0
+    updated = 0
+    for low in range(0, last, chunk):
+        with transaction.atomic():
+            updated += qs.filter(id__gt=low, id__lte=low + chunk).update(**fact_expressions(models))
+        if progress is not None:
+            progress(min(low + chunk, last), last)
+    return updated
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from django.http import HttpResponse, JsonResponse
+from django.http import JsonResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
+from xinfang.common.http import attachment
 from xinfang.reports import bulletin, statistics
 
 from ..schemas import Text
@@ -48,12 +49,6 @@ class AnnualFilters(Schema):
     format: Literal["md", "docx"] = "md"
 
 
-def _file(content: bytes, content_type: str, name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
-
-
 @router.get("/reports/kpis", summary="信访统计与考核指标（同比、环比，可分组）")
 def kpis(request, filters: Query[KpiFilters]):
     rep = statistics.kpi_report(request.user, date_from=filters.date_from, date_to=filters.date_to,
@@ -81,10 +76,10 @@ def bulletin_view(request, filters: Query[BulletinFilters]):
                                    unit_code=filters.unit)
     if filters.format == "json":
         return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
-    return _file(*bulletin.render(data, filters.format))
+    return attachment(*bulletin.render(data, filters.format))
 
 
 @router.get("/reports/annual", summary="年度信访工作情况报告（《信访工作条例》第四十一条）")
 def annual_view(request, filters: Query[AnnualFilters]):
     report = bulletin.annual_build(request.user, year=filters.year, unit_code=filters.unit)
-    return _file(*bulletin.render_annual(report, filters.format))
+    return attachment(*bulletin.render_annual(report, filters.format))

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from xinfang.audit.services import audit_record
 from xinfang.common.errors import NotFound
+from xinfang.common.http import attachment
 from xinfang.petitions.models import Petition
 from xinfang.petitions.selectors import accuser_hidden, petition_get
 
@@ -109,18 +110,12 @@ def dossier_petition(user, petition_id) -> Petition:
 
 
 def dossier_response(user, petition: Petition):
-    from django.http import HttpResponse
-
     from ..dossier import dossier_build
 
     data = dossier_build(petition, actor=user)
     audit_record(actor=user, action="dossier.export", obj=petition,
                  data={"number": petition.number, "bytes": len(data)})
-    response = HttpResponse(data, content_type="application/pdf")
-    filename = f"{petition.number} 信访事项案卷.pdf"
-    from django.utils.http import content_disposition_header
-
-    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response = attachment(data, "application/pdf", f"{petition.number} 信访事项案卷.pdf")
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response

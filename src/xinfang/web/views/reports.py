@@ -8,13 +8,14 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from xinfang.common.errors import ApplicationError
+from xinfang.common.http import attachment
 from xinfang.org.jurisdiction import all_roles, visible_units
 from xinfang.org.models import Region, Unit
 from xinfang.petitions.choices import Channel, Nature, VisitKind
@@ -206,9 +207,7 @@ def bulletin_download_view(request, fmt: str):
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("web:reports")
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return attachment(content, content_type, name)
 
 
 @login_required
@@ -223,9 +222,7 @@ def annual_download_view(request, fmt: str):
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("web:reports")
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return attachment(content, content_type, name)
 
 
 def _unit_kpi_cells(r: st.Row, period: st.Period, unit_code: str | None) -> list[dict]:
