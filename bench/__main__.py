@@ -2,8 +2,9 @@
 
 The run uses a database of its own: a SQLite file `var/bench/bench-<N>.sqlite3` (kept between runs
 and regenerated when the generator changes), then, when `XINFANG_BENCH_POSTGRES_URL` is set, the
-same benchmarks again on that PostgreSQL database in a child process. That database must be empty
-or one this runner filled before: it is never a production database.
+same benchmarks again on that PostgreSQL database in a child process, in a schema `bench_<N>` of
+its own (so the 100,000-petition search data and the 1,000,000-petition bulletin data live side by
+side). That database must hold nothing but what this runner made: it is never a production database.
 
 Full runs store 100,000 petitions; `--quick` stores 10,000.
 """
@@ -17,6 +18,7 @@ import pkgutil
 import subprocess
 import sys
 import time
+from urllib.parse import quote
 
 from . import BENCH_DIR, Context, merge_results, print_table, project_dir
 
@@ -38,7 +40,9 @@ def _parse(argv):
 def _configure(args, n: int) -> None:
     """Point Django at the bench database before django.setup()."""
     if args.backend == "postgresql":
-        os.environ["XINFANG_DATABASE_URL"] = os.environ["XINFANG_BENCH_POSTGRES_URL"]
+        url = os.environ["XINFANG_BENCH_POSTGRES_URL"]
+        path = quote(f"-c search_path={_schema(n)}", safe="")
+        os.environ["XINFANG_DATABASE_URL"] = f"{url}{'&' if '?' in url else '?'}options={path}"
     else:
         bench_var = project_dir() / "var" / "bench"
         bench_var.mkdir(parents=True, exist_ok=True)
@@ -46,6 +50,10 @@ def _configure(args, n: int) -> None:
     os.environ["XINFANG_ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
     os.environ.setdefault("XINFANG_LOG_LEVEL", "WARNING")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xinfang.config.settings")
+
+
+def _schema(n: int) -> str:
+    return f"bench_{int(n)}"
 
 
 def _stored(n: int) -> dict | None:
@@ -77,6 +85,9 @@ def _prepare_database(args, n: int) -> dict:
 
     from .generate import generate
 
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute(f"CREATE SCHEMA IF NOT EXISTS {_schema(n)}")
     info = _stored(n)
     if info is not None:
         call_command("migrate", verbosity=0, interactive=False)
@@ -90,8 +101,8 @@ def _prepare_database(args, n: int) -> dict:
             if os.path.exists(f"{name}{suffix}"):
                 os.remove(f"{name}{suffix}")
     elif META_TABLE in tables:
-        with connection.cursor() as cur:  # a database this runner filled before: start again
-            cur.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        with connection.cursor() as cur:  # a schema this runner filled before: start again
+            cur.execute(f"DROP SCHEMA {_schema(n)} CASCADE; CREATE SCHEMA {_schema(n)}")
     elif tables:
         sys.exit("XINFANG_BENCH_POSTGRES_URL points to a database that has tables the bench did not create; "
                  "give it an empty database (createdb xf_bench).")
