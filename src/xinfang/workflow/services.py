@@ -91,9 +91,10 @@ def allowed_actions(user, petition: Petition) -> list[str]:
 
 
 def petition_act(*, actor, petition_id, action: str, version, params: dict | None = None,
-                 citizen: bool = False) -> Petition:
+                 citizen: bool = False, at: dt.datetime | None = None) -> Petition:
     """Take one move of the transition table. `citizen=True` is the portal's path (actor None; the
-    caller has proved the query code)."""
+    caller has proved the query code). `at` stamps the move at a past instant (the demo's replay and
+    ledger imports; never from user input): every clock then counts from that instant."""
     t = TABLE.get(action)
     if t is None or action == "register":
         raise NotFound(_("未知的操作：%(a)s") % {"a": action})
@@ -127,7 +128,7 @@ def petition_act(*, actor, petition_id, action: str, version, params: dict | Non
             unit = acting_unit(actor, petition, t)
             if unit is None:
                 raise ApplicationError(_("您在当前环节无权执行“%(a)s”。") % {"a": t.label}, "illegal_transition")
-        now = timezone.now()
+        now = at or timezone.now()
         ctx = Ctx(petition=petition, actor=None if citizen else actor, unit=unit, now=now,
                   today=timezone.localdate(now), params=params)
         from_status = petition.status
