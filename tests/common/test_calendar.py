@@ -7,7 +7,9 @@ Every expected date below was worked out by hand from the State Council schedule
 2026  元旦 01-01..01-03 off, 01-04 (Sun) workday
       春节 02-15..02-23 off, 02-14 (Sat) and 02-28 (Sat) workdays
       中秋 09-25..09-27 off; 国庆 10-01..10-07 off, 09-20 (Sun) and 10-10 (Sat) workdays
-2027  not in the package (chinese-calendar 1.11.0): weekends only, provisional
+2027  not in the package (chinese-calendar 1.11.0): weekends only in the package calendar below,
+      provisional; `current_calendar()` adds the statutory holidays computed from the 放假办法
+      (tests/common/test_calendar_statutory.py)
 """
 
 from __future__ import annotations

@@ -458,12 +458,12 @@ def test_warning_thresholds_are_settings(handling, settings):
 
 def test_deadline_into_2027_is_provisional_until_the_schedule_is_entered(clock, register, users):
     clock.move_to(at("2026-12-17"))
-    p, _ = register()  # 12-17 + 15 = Friday 2027-01-01: a working day by the weekday rule
+    p, _ = register()  # 12-17 + 15 = Friday 2027-01-01: 元旦, computed from the 放假办法 -> Monday 01-04
     for kind in ("route", "accept"):
         d = open_deadline(p, kind)
-        assert (d.due, d.provisional) == (D("2027-01-01"), True)
+        assert (d.due, d.provisional) == (D("2027-01-04"), True)
     p = fresh(p)
-    assert (p.due_on, p.due_provisional) == (D("2027-01-01"), True)
+    assert (p.due_on, p.due_provisional) == (D("2027-01-04"), True)
     # an unrelated deadline inside 2026 is not touched
     clock.move_to(at("2026-12-01"))
     q, _ = register()

@@ -3,14 +3,23 @@
 `due_date` is pure: it takes a `BusinessCalendar` snapshot. `current_calendar()` builds one from the
 `CalendarDay`/`CalendarYear` tables and caches it in-process until `invalidate()` is called or a
 short time passes (other processes pick up admin edits within that time).
+
+Years whose State Council schedule is not known (no `CalendarYear` row; the `chinesecalendar` package
+stops at its release year) still have their statutory holidays: `statutory_holidays(year)` computes
+them from 《全国年节及纪念日放假办法》 (2024 revision, in force from 2025) with the lunar dates and the
+清明 solar term from `lunar-python`. The calendar of `current_calendar()` treats those days as rest
+days, lazily per year. Only the 调休 arrangement (make-up workdays, 补休 days, the length of each break)
+stays unknown, so a due date reaching such a year is still `provisional`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 import time
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 _CHINESE_NAMES = {
     "New Year's Day": "元旦",
@@ -24,15 +33,71 @@ _CHINESE_NAMES = {
 }
 
 
+# 《全国年节及纪念日放假办法》 as revised by State Council Decree No. 795 (2024-11-10), in force from
+# 2025-01-01: the holidays of all citizens (Art 2). Earlier years are all in the package.
+STATUTORY_RULES_FROM = 2025
+LAST_COMPUTABLE_YEAR = 2100
+
+
+@functools.lru_cache(maxsize=128)
+def statutory_holidays(year: int) -> MappingProxyType:
+    """The statutory holidays of `year` ({date: Chinese name}) by the 2024 放假办法, without any 调休:
+    元旦 1-1; 春节 农历除夕 and 正月初一 to 初三; 清明节 the day of the 清明 solar term; 劳动节 5-1 and 5-2;
+    端午节 农历五月初五; 中秋节 农历八月十五; 国庆节 10-1 to 10-3. Empty before the revision took effect."""
+    if not STATUTORY_RULES_FROM <= year <= LAST_COMPUTABLE_YEAR:
+        return MappingProxyType({})
+    from lunar_python import Lunar, Solar
+
+    def solar(lunar_month: int, lunar_day: int) -> dt.date:
+        s = Lunar.fromYmd(year, lunar_month, lunar_day).getSolar()  # lunar year `year`, not a leap month
+        return dt.date(s.getYear(), s.getMonth(), s.getDay())
+
+    days: dict[dt.date, str] = {}
+
+    def add(day: dt.date, name: str) -> None:  # 中秋 can fall inside 国庆 (2020, 2031)
+        days[day] = f"{days[day]}、{name}" if day in days else name
+
+    add(dt.date(year, 1, 1), "元旦")
+    new_year = solar(1, 1)  # 正月初一 of the lunar year that begins in January/February of `year`
+    for offset in range(-1, 3):  # 除夕 (the last day of 腊月, 29th or 30th) and 初一 to 初三
+        add(new_year + dt.timedelta(days=offset), "春节")
+    qingming = Solar.fromYmd(year, 4, 15).getLunar().getJieQiTable()["清明"]
+    add(dt.date(qingming.getYear(), qingming.getMonth(), qingming.getDay()), "清明节")
+    add(dt.date(year, 5, 1), "劳动节")
+    add(dt.date(year, 5, 2), "劳动节")
+    add(solar(5, 5), "端午节")
+    add(solar(8, 15), "中秋节")
+    for d in (1, 2, 3):
+        add(dt.date(year, 10, d), "国庆节")
+    return MappingProxyType(dict(sorted(days.items())))
+
+
 @dataclass(frozen=True)
 class BusinessCalendar:
-    """Which days are working days. `overrides` maps a date to True (workday) / False (holiday)."""
+    """Which days are working days. `overrides` maps a date to True (workday) / False (holiday).
+
+    With `statutory_fallback`, a day of a year outside `covered_years` that has no override is a rest
+    day when it is a statutory holiday computed by `statutory_holidays` (the published schedule is not
+    known yet, the law's holidays are). `overrides` always win.
+    """
 
     overrides: dict[dt.date, bool] = field(default_factory=dict)
     covered_years: frozenset[int] = frozenset()
+    statutory_fallback: bool = False
 
     def is_workday(self, day: dt.date) -> bool:
-        return self.overrides.get(day, day.weekday() < 5)
+        known = self.overrides.get(day)
+        if known is not None:
+            return known
+        if self.statutory_fallback and day.year not in self.covered_years and day in statutory_holidays(day.year):
+            return False
+        return day.weekday() < 5
+
+    def computed_holidays(self, year: int) -> dict[dt.date, str]:
+        """The statutory holidays this calendar computes for `year` (none for a covered year)."""
+        if not self.statutory_fallback or year in self.covered_years:
+            return {}
+        return dict(statutory_holidays(year))
 
     def is_covered(self, year: int) -> bool:
         return year in self.covered_years
@@ -120,7 +185,7 @@ def current_calendar() -> BusinessCalendar:
 
     overrides = dict(CalendarDay.objects.values_list("date", "is_workday"))
     years = frozenset(CalendarYear.objects.values_list("year", flat=True))
-    cal = BusinessCalendar(overrides=overrides, covered_years=years)
+    cal = BusinessCalendar(overrides=overrides, covered_years=years, statutory_fallback=True)
     with _lock:
         _cached = (now, cal)
     return cal

@@ -1,5 +1,7 @@
 """系统管理 · 节假日: per year, the holidays and 调休 workdays; one day at a time or a whole year pasted
-from the State Council notice. Every change recomputes the open deadlines it touches."""
+from the State Council notice. Every change recomputes the open deadlines it touches. For a year whose
+schedule is not entered, the statutory holidays the deadlines use (computed from the 放假办法) are
+shown apart, marked as computed and provisional."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from xinfang.common.calendar import statutory_holidays
 from xinfang.common.errors import ApplicationError
 from xinfang.common.models import CalendarDay, CalendarYear
 from xinfang.common.text import normalise
@@ -108,26 +111,48 @@ def calendar_view(request):
     for r in rows:
         r.weekday = WEEKDAYS[r.date.weekday()]
     if request.method == "GET" and export_requested(request):
-        return _export(request, year, rows)
+        covered = CalendarYear.objects.filter(year=year).exists()
+        return _export(request, year, rows, [] if covered else _computed_rows(year, rows))
     covered = CalendarYear.objects.filter(year=year).first()
     years = sorted(set(CalendarYear.objects.values_list("year", flat=True)) | {today.year, today.year + 1, year})
     provisional = Deadline.objects.filter(provisional=True, met_at__isnull=True, cancelled=False).count()
+    computed = [] if covered else _computed_rows(year, rows)
     return render_manage(request, "web/manage/calendar.html", {
-        "year": year, "years": years, "rows": rows, "covered": covered, "missing": missing,
+        "year": year, "years": years, "rows": rows, "covered": covered, "missing": missing, "computed": computed,
         "holidays": sum(1 for r in rows if not r.is_workday), "workdays": sum(1 for r in rows if r.is_workday),
         "provisional": provisional, "error": error,
         "paste": paste if paste is not None else _as_text(rows), "values": request.POST if error else {}},
         tab="calendar", status=error.status if error else 200)
 
 
-def _export(request, year: int, rows: list[CalendarDay]):
+class ComputedDay:
+    """A statutory holiday computed for a year without an entered schedule (for display only)."""
+
+    def __init__(self, date: dt.date, name: str, entered: CalendarDay | None):
+        self.date, self.name, self.entered = date, name, entered
+        self.weekday = WEEKDAYS[date.weekday()]
+
+
+def _computed_rows(year: int, rows: list[CalendarDay]) -> list[ComputedDay]:
+    """The statutory holidays of `year` by the 放假办法; `entered` is the admin's row for the same day
+    (which wins over the computed one)."""
+    entered = {r.date: r for r in rows}
+    return [ComputedDay(d, name, entered.get(d)) for d, name in statutory_holidays(year).items()]
+
+
+def _export(request, year: int, rows: list[CalendarDay], computed: list[ComputedDay]):
     title = _("%(year)s年节假日安排") % {"year": year}
+    notes = [_("只列出与“周一至周五上班、周六周日休息”不同的日子（以及节日期间的周末）。")]
+    if computed:
+        days = "；".join(f"{c.date.isoformat()} {c.name}" for c in computed if c.entered is None)
+        notes.append(_("该年的国务院节假日安排尚未录入。按《全国年节及纪念日放假办法》推算的法定节假日（暂定，"
+                       "期限届满日不落在这些日子）：%(days)s。") % {"days": days or _("（均已录入）")})
     made = table_xlsx(
         request.user, title=title, sheet_title=str(year),
         headers=[(_("日期"), 12), (_("星期"), 6), (_("安排"), 10), (_("名称"), 20)],
         rows=([r.date, r.weekday, _("调休上班") if r.is_workday else _("休息"), r.name] for r in rows),
         criteria=[(_("年份"), year)],
-        notes=[_("只列出与“周一至周五上班、周六周日休息”不同的日子（以及节日期间的周末）。")])
+        notes=notes)
     return xlsx_download(request, made, title=title, data={"table": "manage.calendar", "year": year})
 
 
