@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from xinfang.org.choices import Role
 from xinfang.org.jurisdiction import all_roles
-from xinfang.workflow.queues import QUEUES, queue_counts
+from xinfang.workflow.queues import ALL, QUEUES, queue_counts
 
 # Who sees the statistics pages (统计看板, 统计报表).
 REPORT_ROLES = {Role.LEADER, Role.ANALYST, Role.SUPERVISOR, Role.ADMIN}
@@ -33,8 +33,8 @@ def navigation(request) -> list[NavItem]:
     counts = queue_counts(user)
     children = [NavItem(label, reverse("web:queue", args=[key]), f"queue:{key}", counts[key])
                 for key, label in QUEUES if counts[key] or key in _queues_for(roles)]
-    items.append(NavItem(_("待办"), reverse("web:queue", args=["all"]), "queue",
-                         sum(c.count or 0 for c in children if c.key != "queue:overdue"), children))
+    # the total counts each petition once, though it may wait in several queues (全部待办 lists the same)
+    items.append(NavItem(_("待办"), reverse("web:queue", args=[ALL]), "queue", counts[ALL], children))
     if Role.LEADER in roles:
         items.append(NavItem(_("我的包案"), reverse("web:my_ownerships"), "ownerships"))
     items.append(NavItem(_("查询"), reverse("web:search"), "search"))

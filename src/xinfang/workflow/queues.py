@@ -1,6 +1,15 @@
-"""待办: the work waiting for a user, by role, consistent with the transition table."""
+"""待办: the work waiting for a user, by role, consistent with the transition table.
+
+A queue is one entry of `QUEUES` and one branch of `queue()`. The queues overlap (a petition the
+office registered waits both to be routed and to be accepted), so "all" (全部待办, and the count on
+the navigation's 待办 item) is their union, counting each petition once; `NOT_IN_ALL` names the
+queues that are views across the others rather than work of their own.
+"""
 
 from __future__ import annotations
+
+import operator
+from functools import reduce
 
 from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -25,6 +34,8 @@ QUEUES = [
     ("evaluate", _("待评价")),
     ("overdue", _("已超期")),
 ]
+ALL = "all"  # 全部待办: every queue but NOT_IN_ALL, each petition once
+NOT_IN_ALL = {"overdue"}
 
 
 def _units(user, *roles) -> list[int]:
@@ -32,7 +43,13 @@ def _units(user, *roles) -> list[int]:
 
 
 def queue(user, key: str) -> QuerySet[Petition]:
-    """The petitions in one queue of `user` (always inside their jurisdiction)."""
+    """The petitions in one queue of `user` (always inside their jurisdiction); `ALL` for the union.
+
+    Each queue filters on the petition's own columns or with Exists(), never through a join to a
+    many-valued relation, so the union below (one WHERE … OR …) holds every petition once."""
+    if key == ALL:
+        parts = [queue(user, k) for k, _label in QUEUES if k not in NOT_IN_ALL]
+        return reduce(operator.or_, parts) if parts else petitions_visible(user).none()
     qs = petitions_visible(user)
     dispatch = _units(user, Role.DISPATCHER, Role.LEADER)
     if key == "route":
@@ -68,18 +85,24 @@ COUNTS_TTL = 20  # seconds: the navigation's counts may lag a move by this much
 
 
 def queue_counts(user, *, fresh: bool = False) -> dict[str, int]:
-    """The size of every queue, cached per user for a few seconds: the counts are shown on every
-    staff page and cost a scan of the user's jurisdiction each."""
-    key = f"xinfang:queue-counts:{user.pk}"
+    """The size of every queue and of their union (`ALL`, each petition once), cached per user for a
+    few seconds: the counts are shown on every staff page and cost a scan of the user's jurisdiction
+    each."""
+    key = _counts_key(user.pk)
     if not fresh:
         cached = cache.get(key)
         if cached is not None:
             return cached
     counts = {name: queue(user, name).count() for name, _label in QUEUES}
+    counts[ALL] = queue(user, ALL).count() if any(counts[k] for k, _l in QUEUES if k not in NOT_IN_ALL) else 0
     cache.set(key, counts, COUNTS_TTL)
     return counts
 
 
 def queue_counts_forget(user_ids) -> None:
     """Drop cached counts (after a move that changes what these users must do)."""
-    cache.delete_many([f"xinfang:queue-counts:{pk}" for pk in user_ids])
+    cache.delete_many([_counts_key(pk) for pk in user_ids])
+
+
+def _counts_key(user_id) -> str:
+    return f"xinfang:queue-counts:v2:{user_id}"  # v2: with the union's count
