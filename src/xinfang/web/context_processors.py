@@ -2,6 +2,7 @@ from django.utils import timezone
 
 from xinfang.org.admin_scope import is_global_admin
 from xinfang.org.jurisdiction import all_roles, units_of
+from xinfang.workflow.selectors import staff_name
 
 from .navigation import navigation
 
@@ -16,4 +17,4 @@ def workbench(request):
     roles = all_roles(user)
     missing = calendar_missing_years(timezone.localdate()) if is_global_admin(user) else []
     return {"nav": navigation(request), "my_units": units_of(user), "my_roles": roles,
-            "calendar_missing": missing}
+            "my_name": staff_name(user), "calendar_missing": missing}
