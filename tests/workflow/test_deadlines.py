@@ -77,7 +77,7 @@ def in_handling(register, act, **fields):
 def replied(register, act, **fields):
     p = in_handling(register, act, **fields)
     p = act("demo_handler", p, "draft_reply", outcome="explain", text="已核实", basis="《物业管理条例》")
-    return act("demo_leader", p, "approve_reply")
+    return act("demo_leader", p, "approve_reply", delivered=True)  # handed over at the counter
 
 
 # ---- registration ----------------------------------------------------------------------------
@@ -198,17 +198,25 @@ def test_object_on_the_last_day_of_the_window_works(clock, register, act):
     p = act("demo_dispatcher", p, "forward", unit="DH-ZJ")
     clock.move_to(at("2026-02-26", 17, 30))  # fifth working day (a weekend-only count would end 02-19)
     p = act("demo_dept_dispatcher", p, "object", reason="不属于本单位职责")
+    # the objection waits for the routing office (law item 15)
+    assert (p.status, p.handling_unit.code) == (Status.ROUTED, "DH-ZJ")
+    route = Route.objects.get(petition=p)
+    assert (route.objected_at, route.object_reason, route.objection) == (at("2026-02-26", 17, 30),
+                                                                         "不属于本单位职责", "pending")
+    assert Deadline.objects.get(petition=p, kind="object").met_at == at("2026-02-26", 17, 30)
+    event = PetitionEvent.objects.filter(petition=p).last()
+    assert (event.action, event.from_status, event.to_status) == ("object", Status.ROUTED, Status.ROUTED)
+    assert event.data["from_unit"] == "DH-ZJ"
+    p = act("demo_dispatcher", p, "confirm_objection", note="同意退回")
     assert p.status == Status.REGISTERED
     assert p.handling_unit is None
-    route = Route.objects.get(petition=p)
-    assert (route.objected_at, route.object_reason) == (at("2026-02-26", 17, 30), "不属于本单位职责")
-    assert Deadline.objects.get(petition=p, kind="object").met_at == at("2026-02-26", 17, 30)
+    assert Route.objects.get(petition=p).objection == "confirmed"
     # back at the router: the original 15-day route deadline runs on (02-12 + 15 = 02-27)
     assert open_kinds(p) == {"route"}
     assert (p.due_kind, p.due_on) == ("route", D("2026-02-27"))
     event = PetitionEvent.objects.filter(petition=p).last()
-    assert (event.action, event.from_status, event.to_status) == ("object", Status.ROUTED, Status.REGISTERED)
-    assert event.data["from_unit"] == "DH-ZJ"
+    assert (event.action, event.from_status, event.to_status) == ("confirm_objection", Status.ROUTED,
+                                                                  Status.REGISTERED)
 
 
 def test_object_after_the_window_is_refused(clock, register, act):
@@ -370,7 +378,8 @@ def test_close_expired_closes_after_the_review_window(replied_0302, clock):
 def test_close_expired_leaves_a_reviewed_petition_until_its_rereview_window_passes(replied_0302, clock, act):
     clock.move_to(at("2026-04-01"))
     p = act("demo_clerk", replied_0302, "request_review")
-    p = act("demo_reviewer", p, "answer_review", outcome="explain", text="维持", basis="《信访工作条例》")
+    p = act("demo_reviewer", p, "answer_review", outcome="explain", text="维持", basis="《信访工作条例》",
+            delivered=True)
     assert p.status == Status.REVIEWED
     # 复核 window: 04-01 + 30 = Friday 05-01, Labour Day -> Wednesday 05-06
     assert open_deadline(p, "rereview_request").due == D("2026-05-06")

@@ -14,10 +14,13 @@ def test_full_path_to_final(register, act):
     p = act("demo_handler", p, "draft_reply", outcome="support", text="责令退还", basis="《物业管理条例》")
     assert p.status == Status.REPLY_PENDING
     p = act("demo_leader", p, "approve_reply")
+    assert p.status == Status.REPLIED and p.due_kind == ""  # no 复查 window before delivery
+    p = act("demo_clerk", p, "deliver", method="post", tracking_no="EMS0001")
     assert p.status == Status.REPLIED and p.due_kind == "review_request"
     p = act("demo_clerk", p, "request_review")
     assert p.status == Status.UNDER_REVIEW and p.review_unit.code == "DH"
-    p = act("demo_reviewer", p, "answer_review", outcome="explain", text="维持原意见", basis="《信访工作条例》")
+    p = act("demo_reviewer", p, "answer_review", outcome="explain", text="维持原意见", basis="《信访工作条例》",
+            delivered=True)
     assert p.status == Status.REVIEWED
     p = act("demo_clerk", p, "request_rereview")
     assert p.status == Status.UNDER_REREVIEW and p.review_unit.code == "SF"

@@ -21,9 +21,12 @@ from xinfang.petitions.models import Petition, PetitionAccess
 from xinfang.petitions.selectors import petition_get, petitions_visible
 from xinfang.workflow.models import (
     ActionGrant,
+    ConflictDeclaration,
     Deadline,
+    Delivery,
     Evaluation,
     Extension,
+    Hearing,
     PetitionEvent,
     Reply,
     Route,
@@ -100,6 +103,8 @@ def build(state, register, act, **fields) -> Petition:
     p = act("demo_dispatcher", p, "forward", unit="DH-ZJ")
     if state == "routed":
         return p
+    if state == "objected":
+        return act("demo_dept_dispatcher", p, "object", reason="不属于本单位职责")
     p = act("demo_dept_dispatcher", p, "accept")
     if state == "accepted":
         return p
@@ -111,21 +116,25 @@ def build(state, register, act, **fields) -> Petition:
     p = act("demo_handler", p, "draft_reply", **REPLY)
     if state == "reply_pending":
         return p
-    p = act("demo_leader", p, "approve_reply")
+    if state == "replied_undelivered":
+        return act("demo_leader", p, "approve_reply")
+    p = act("demo_leader", p, "approve_reply", delivered=True)  # handed over at the counter
     if state == "replied":
         return p
     if state == "closed":
-        return act("demo_dept_dispatcher", p, "close", note="已办结")
+        return act("demo_dept_dispatcher", p, "close", waiver=True, note="信访人书面表示不再申请复查")
     p = act("demo_clerk", p, "request_review", reason="不服处理意见")
     if state == "under_review":
         return p
-    p = act("demo_reviewer", p, "answer_review", outcome="explain", text="维持原处理意见", basis="《信访工作条例》")
+    p = act("demo_reviewer", p, "answer_review", outcome="explain", text="维持原处理意见", basis="《信访工作条例》",
+            delivered=True)
     if state == "reviewed":
         return p
     p = act("demo_clerk", p, "request_rereview", reason="不服复查意见")
     if state == "under_rereview":
         return p
-    p = act("demo_city_leader", p, "answer_rereview", outcome="explain", text="维持", basis="《信访工作条例》")
+    p = act("demo_city_leader", p, "answer_rereview", outcome="explain", text="维持", basis="《信访工作条例》",
+            delivered=True)
     assert state == "final", state
     return p
 
@@ -146,7 +155,9 @@ SPEC = {
     "assign": ("registered", ["demo_dispatcher"], {"unit": "DH-ZJ", "report_due": "2026-04-30"}, Status.ROUTED,
                "routed"),
     "object": ("routed", ["demo_dept_dispatcher", "demo_leader"], {"reason": "不属于本单位职责"},
-               Status.REGISTERED, "accepted"),
+               Status.ROUTED, "accepted"),
+    "confirm_objection": ("objected", ["demo_dispatcher"], {"note": "同意退回"}, Status.REGISTERED, "accepted"),
+    "reject_objection": ("objected", ["demo_dispatcher"], {"reason": "属于贵单位职责"}, Status.ROUTED, "accepted"),
     "accept": ("routed", ["demo_dept_dispatcher", "demo_leader"], {}, Status.ACCEPTED, "accepted"),
     "reject": ("routed", ["demo_dept_dispatcher", "demo_leader"], {"reason": "不属于信访事项"}, Status.REJECTED,
                "in_handling"),
@@ -160,13 +171,19 @@ SPEC = {
     "note": ("in_handling", ["demo_handler"], {"text": "电话联系物业公司"}, Status.IN_HANDLING, "reply_pending"),
     "mediate": ("in_handling", ["demo_handler"], {"text": "组织双方调解", "agreement": True}, Status.IN_HANDLING,
                 "reply_pending"),
-    "hold_hearing": ("in_handling", ["demo_handler"], {"text": "召开听证会", "participants": "业主代表、物业公司"},
+    "hold_hearing": ("in_handling", ["demo_handler"],
+                     {"held_on": "2026-03-02", "place": "区信访局听证室", "panel": "区司法局、区住建局",
+                      "participants": "业主代表、物业公司", "minutes": "召开听证会", "conclusion": "物业应退费"},
                      Status.IN_HANDLING, "reply_pending"),
     "request_extension": ("in_handling", ["demo_handler"], {"days": 20, "reason": "需要现场勘验"},
                           Status.IN_HANDLING, "reply_pending"),
     "approve_extension": ("extension_pending", ["demo_leader"], {}, Status.IN_HANDLING, "reply_pending"),
     "draft_reply": ("in_handling", ["demo_handler"], REPLY, Status.REPLY_PENDING, "reply_pending"),
     "approve_reply": ("reply_pending", ["demo_leader"], {"note": "同意"}, Status.REPLIED, "in_handling"),
+    "return_reply": ("reply_pending", ["demo_leader"], {"note": "请补充法律依据"}, Status.IN_HANDLING, "in_handling"),
+    "deliver": ("replied_undelivered", ["demo_clerk", "demo_handler"],
+                {"method": "post", "delivered_at": "2026-03-02", "tracking_no": "EMS1234567"}, Status.REPLIED,
+                "in_handling"),
     "fast_track": ("accepted", ["demo_handler"], REPLY, Status.REPLIED, "in_handling"),
     "request_review": ("replied", ["demo_clerk", "demo_city_dispatcher"], {"reason": "不服"}, Status.UNDER_REVIEW,
                        "under_review"),
@@ -174,9 +191,13 @@ SPEC = {
     "request_rereview": ("reviewed", ["demo_clerk", "demo_city_dispatcher"], {}, Status.UNDER_REREVIEW,
                          "replied"),
     "answer_rereview": ("under_rereview", ["demo_city_leader"], REPLY, Status.FINAL, "reviewed"),
-    "close": ("replied", ["demo_dept_dispatcher"], {"note": "已办结"}, Status.CLOSED, "in_handling"),
+    "close": ("replied", ["demo_dept_dispatcher"], {"waiver": True, "note": "信访人书面表示满意"}, Status.CLOSED,
+              "in_handling"),
     "merge": ("registered", ["demo_dispatcher", "demo_city_dispatcher"], {}, Status.MERGED, "closed"),
-    "evaluate": ("replied", ["demo_clerk", "demo_city_dispatcher"], {"level": "satisfied"}, Status.REPLIED, None),
+    "evaluate": ("replied", ["demo_clerk", "demo_city_dispatcher"], {"level": "satisfied"}, Status.REPLIED,
+                 "in_handling"),
+    "declare_conflict": ("in_handling", ["demo_leader", "demo_dept_dispatcher"], {"reason": "与信访人系亲属"},
+                         Status.IN_HANDLING, "closed"),
 }
 
 
@@ -208,8 +229,27 @@ def _effects(action, before: Petition, p: Petition, actor: str, params: dict):
         if action == "assign":
             assert route.report_due == dt.date(2026, 4, 30)
     elif action == "object":
+        assert p.handling_unit.code == "DH-ZJ"
+        route = Route.objects.get(petition=p)
+        assert (route.object_reason, route.objection) == ("不属于本单位职责", "pending")
+    elif action == "confirm_objection":
         assert p.handling_unit is None
-        assert Route.objects.get(petition=p).object_reason == "不属于本单位职责"
+        assert Route.objects.get(petition=p).objection == "confirmed"
+    elif action == "reject_objection":
+        assert p.handling_unit.code == "DH-ZJ"
+        assert Route.objects.get(petition=p).objection == "rejected"
+        assert event.note == "属于贵单位职责"
+    elif action == "return_reply":
+        reply = Reply.objects.get(petition=p)
+        assert (reply.returned_at, reply.returned_by.username, reply.return_note) == (NOW, actor, "请补充法律依据")
+        assert reply.approved_at is None
+    elif action == "deliver":
+        d = Delivery.objects.get(petition=p)
+        assert (d.delivered_at, d.method, d.tracking_no, d.reply.kind) == (dt.date(2026, 3, 2), "post",
+                                                                           "EMS1234567", "reply")
+        assert Deadline.objects.get(petition=p, kind="review_request").due == dt.date(2026, 4, 1)
+    elif action == "declare_conflict":
+        assert ConflictDeclaration.objects.get(petition=p).user.username == actor
     elif action == "accept":
         assert (p.accepted_at, p.handler, p.handling_unit.code) == (NOW, None, "DH-ZJ")
         assert "受理告知书" in event.data["documents"]
@@ -225,6 +265,7 @@ def _effects(action, before: Petition, p: Petition, actor: str, params: dict):
     elif action == "divert":
         assert p.closed_at == NOW
         assert (event.data["target"], event.data["unit"]) == ("politics_law", "DH-ZF")
+        assert "信访事项告知书" in event.data["documents"]
     elif action == "archive":
         assert (p.closed_at, event.note) == (NOW, "咨询事项，已当场答复")
     elif action == "assign_handler":
@@ -236,6 +277,9 @@ def _effects(action, before: Petition, p: Petition, actor: str, params: dict):
         assert "调解协议书" in event.data["documents"]
     elif action == "hold_hearing":
         assert (event.note, event.data["participants"]) == ("召开听证会", "业主代表、物业公司")
+        hearing = Hearing.objects.get(petition=p)
+        assert (hearing.stage, hearing.place, hearing.days) == ("handling", "区信访局听证室", 1)
+        assert "听证通知书" in event.data["documents"]
     elif action == "request_extension":
         ext = Extension.objects.get(petition=p)
         assert (ext.days, ext.reason, ext.approved_at, ext.requested_by.username) == (20, "需要现场勘验", None,
@@ -251,7 +295,8 @@ def _effects(action, before: Petition, p: Petition, actor: str, params: dict):
         reply = Reply.objects.get(petition=p)
         assert (reply.approved_at, reply.approved_by.username) == (NOW, actor)
         assert p.replied_at == NOW
-        assert Deadline.objects.get(petition=p, kind="review_request").is_open
+        # the 复查 window opens at delivery, not at approval
+        assert not Deadline.objects.filter(petition=p, kind="review_request").exists()
     elif action == "fast_track":
         reply = Reply.objects.get(petition=p)
         assert (reply.kind, reply.approved_by.username) == ("fast_track", actor)
@@ -307,6 +352,8 @@ def test_the_right_role_may_take_the_move(register, act, action, actor):
 
 @pytest.mark.parametrize("action", list(SPEC))
 def test_wrong_roles_are_refused_and_nothing_changes(register, act, action):
+    if action == "declare_conflict":
+        return  # every staff member who sees a petition may declare a conflict on it
     state, right, _p, _after, _bad = SPEC[action]
     p = build_for(state, register, act)
     params = _params(action, register)
@@ -335,7 +382,7 @@ def test_a_move_from_a_wrong_state_is_refused_and_nothing_changes(register, act,
     assert err.status == 409
 
 
-def test_evaluate_is_legal_in_any_state(register, act):
+def test_evaluate_is_legal_after_the_petition_closed(register, act):
     p = build("closed", register, act)
     p = act("demo_clerk", p, "evaluate", level="dissatisfied", reason="退费不及时")
     assert p.status == Status.CLOSED
@@ -347,32 +394,47 @@ def test_evaluate_is_legal_in_any_state(register, act):
 
 ALLOWED = {
     "registered": {
-        "demo_clerk": {"evaluate"},
         "demo_dispatcher": {"forward", "assign", "accept", "reject", "refuse_again", "divert", "archive", "merge"},
-        "demo_city_dispatcher": {"merge", "evaluate"},
+        "demo_city_dispatcher": {"merge"},
     },
     "routed": {
-        "demo_clerk": {"evaluate"},
         "demo_dispatcher": {"merge"},
         "demo_dept_dispatcher": {"object", "accept", "reject", "refuse_again", "merge"},
         "demo_leader": {"object", "accept", "reject", "refuse_again"},
-        "demo_city_dispatcher": {"merge", "evaluate"},
+        "demo_city_dispatcher": {"merge"},
+    },
+    "objected": {
+        "demo_dispatcher": {"merge", "confirm_objection", "reject_objection"},
+        "demo_dept_dispatcher": {"accept", "reject", "refuse_again", "merge"},
+        "demo_leader": {"accept", "reject", "refuse_again"},
+        "demo_city_dispatcher": {"merge"},
     },
     "accepted": {
-        "demo_clerk": {"evaluate"},
         "demo_dispatcher": {"merge"},
         "demo_dept_dispatcher": {"assign_handler", "merge"},
         "demo_leader": {"assign_handler"},
         "demo_handler": {"fast_track"},
-        "demo_city_dispatcher": {"merge", "evaluate"},
+        "demo_city_dispatcher": {"merge"},
     },
     "in_handling": {
-        "demo_clerk": {"evaluate"},
         "demo_dispatcher": {"merge"},
         "demo_dept_dispatcher": {"merge"},
         "demo_handler": {"note", "mediate", "hold_hearing", "request_extension", "draft_reply"},
         "demo_leader": {"approve_extension"},
-        "demo_city_dispatcher": {"merge", "evaluate"},
+        "demo_city_dispatcher": {"merge"},
+    },
+    "reply_pending": {
+        "demo_dispatcher": {"merge"},
+        "demo_dept_dispatcher": {"merge"},
+        "demo_leader": {"approve_reply", "return_reply"},
+        "demo_city_dispatcher": {"merge"},
+    },
+    "replied_undelivered": {
+        "demo_clerk": {"deliver", "request_review", "evaluate"},
+        "demo_dispatcher": {"merge"},
+        "demo_handler": {"deliver"},
+        "demo_dept_dispatcher": {"close", "merge"},
+        "demo_city_dispatcher": {"request_review", "merge", "evaluate"},
     },
     "replied": {
         "demo_clerk": {"request_review", "evaluate"},
@@ -382,22 +444,22 @@ ALLOWED = {
     },
     "under_review": {
         "demo_clerk": {"evaluate"},
-        "demo_dispatcher": {"merge"},
-        "demo_dept_dispatcher": {"merge"},
         "demo_reviewer": {"answer_review"},
-        "demo_city_dispatcher": {"merge", "evaluate"},
+        "demo_city_dispatcher": {"evaluate"},
     },
     "final": {
         "demo_clerk": {"evaluate"},
         "demo_city_dispatcher": {"evaluate"},
     },
 }
+OPEN = {"registered", "routed", "objected", "accepted", "in_handling", "reply_pending", "replied_undelivered",
+        "replied", "under_review"}
 
 
 @pytest.mark.parametrize("state", list(ALLOWED))
 def test_allowed_actions_matrix(register, act, state):
     p = build(state, register, act)
-    assert p.status == state
+    assert p.status == {"objected": "routed", "replied_undelivered": "replied"}.get(state, state)
     for name in DISTRICT_1 + ["demo_clerk2", "demo_dispatcher2", "demo_handler2"]:
         u = user(name)
         if not petitions_visible(u).filter(pk=p.pk).exists():
@@ -405,7 +467,8 @@ def test_allowed_actions_matrix(register, act, state):
                 petition_get(u, p.pk)
             assert name not in ALLOWED[state], name
             continue
-        assert set(allowed_actions(u, fresh(p))) == ALLOWED[state].get(name, set()), name
+        expected = ALLOWED[state].get(name, set()) | ({"declare_conflict"} if state in OPEN else set())
+        assert set(allowed_actions(u, fresh(p))) == expected, name
 
 
 # ---- version and jurisdiction --------------------------------------------------------------------------
@@ -507,7 +570,7 @@ def test_an_action_grant_widens_the_roles(register, act):
     ("evaluate", {"level": "dissatisfied"}, "reason"),
 ])
 def test_invalid_input_is_refused(register, act, action, params, field):
-    p, _ = register()
+    p = build("replied", register, act) if action == "evaluate" else register()[0]
     actor = "demo_clerk" if action == "evaluate" else "demo_dispatcher"
     err = assert_refused(lambda: act(actor, p, action, **params), p, "invalid", field)
     assert err.status == 422
@@ -534,8 +597,9 @@ def test_assign_handler_must_name_a_handler_of_the_unit(register, act):
 def test_review_unit_must_be_above_the_handling_unit(register, act):
     p = build("replied", register, act)
     assert_refused(lambda: act("demo_clerk", p, "request_review", unit="DH-ZJ"), p, "invalid", "unit")
-    p = act("demo_clerk", p, "request_review", unit="SF")
-    assert p.review_unit.code == "SF"
+    assert_refused(lambda: act("demo_clerk", p, "request_review", unit="SF"), p, "invalid", "unit")
+    p = act("demo_clerk", p, "request_review", unit="SF-ZJ")  # the stated 上级主管机关
+    assert p.review_unit.code == "SF-ZJ"
 
 
 # ---- accusations never reach the accused ---------------------------------------------------------------
@@ -639,12 +703,14 @@ def test_evaluate_records_an_evaluation(register, act):
     version = p.version
     p = act("demo_clerk", p, "evaluate", level="basically")
     assert (p.status, p.version) == (Status.REPLIED, version + 1)
-    p = act("demo_clerk", p, "evaluate", level="dissatisfied", reason="退费金额不足")
+    # once per stage
+    assert_refused(lambda: act("demo_clerk", p, "evaluate", level="dissatisfied", reason="退费金额不足"), p,
+                   "illegal_transition")
     rows = list(Evaluation.objects.filter(petition=p).order_by("id").values_list("level", "reason", "source"))
-    assert rows == [("basically", "", "callback"), ("dissatisfied", "退费金额不足", "callback")]
+    assert rows == [("basically", "", "callback")]
     event = PetitionEvent.objects.filter(petition=p).last()
     assert (event.action, event.from_status, event.to_status, event.data["level"]) == (
-        "evaluate", Status.REPLIED, Status.REPLIED, "dissatisfied")
+        "evaluate", Status.REPLIED, Status.REPLIED, "basically")
 
 
 def test_a_citizen_may_evaluate_and_request_review_but_nothing_else(register, act):
@@ -731,7 +797,7 @@ def test_no_recusal_for_someone_else(register, act):
 def test_without_reply_approval_a_draft_is_the_reply(register, act, settings):
     settings.XINFANG = {**settings.XINFANG, "REPLY_APPROVAL": False}
     p = build("in_handling", register, act)
-    p = act("demo_handler", p, "draft_reply", **REPLY)
+    p = act("demo_handler", p, "draft_reply", **REPLY, delivered=True)
     assert (p.status, p.replied_at) == (Status.REPLIED, NOW)
     reply = Reply.objects.get(petition=p)
     assert (reply.approved_by.username, reply.approved_at) == ("demo_handler", NOW)

@@ -91,7 +91,12 @@ def build_demo_org(*, password: str = DEMO_PASSWORD) -> DemoOrg:
         gov = _unit(org, prefix, f"{district_name}人民政府", UnitKind.GOVERNMENT, Level.COUNTY, district, city_gov)
         _unit(org, f"{prefix}-XF", f"{district_name}信访局", UnitKind.PETITION_OFFICE, Level.COUNTY, district, gov)
         for suffix, name in DEPARTMENTS:
-            _unit(org, f"{prefix}-{suffix}", f"{district_name}{name}", UnitKind.DEPARTMENT, Level.COUNTY, district, gov)
+            dept = _unit(org, f"{prefix}-{suffix}", f"{district_name}{name}", UnitKind.DEPARTMENT, Level.COUNTY,
+                         district, gov)
+            upper = org.units.get(f"SF-{suffix}")
+            if upper is not None and dept.superior_id is None:  # 上级主管机关: the city's department
+                dept.superior = upper
+                dept.save(update_fields=["superior"])
         _unit(org, f"{prefix}-JW", f"{district_name}纪委监委", UnitKind.DISCIPLINE, Level.COUNTY, district, gov)
         _unit(org, f"{prefix}-ZF", f"{district_name}委政法委", UnitKind.POLITICS_LAW, Level.COUNTY, district, gov)
         for ti, (town_name, villages) in enumerate(towns, start=1):

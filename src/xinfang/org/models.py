@@ -54,6 +54,12 @@ class Unit(models.Model):
                                verbose_name=_("上级单位"))
     path = models.CharField(max_length=512, db_index=True, editable=False)
     is_active = models.BooleanField(_("启用"), default=True)
+    # S22 Art 35/36: a 复查 goes to the handling body's superior administrative body (上级主管机关) or the
+    # people's government at its level (本级人民政府); both are stated per unit (see org.hierarchy).
+    superior = models.ForeignKey("self", models.SET_NULL, null=True, blank=True, related_name="subordinates",
+                                 verbose_name=_("上级主管机关"))
+    government = models.ForeignKey("self", models.SET_NULL, null=True, blank=True, related_name="+",
+                                   verbose_name=_("本级人民政府"))
 
     class Meta:
         verbose_name = _("单位")

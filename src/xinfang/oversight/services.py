@@ -23,6 +23,7 @@ from xinfang.org.jurisdiction import unit_covers
 from xinfang.petitions.choices import OPEN_STATES, Status
 from xinfang.petitions.models import Petition
 from xinfang.petitions.selectors import petitions_visible
+from xinfang.workflow.guards import guard_person, guard_unit
 from xinfang.workflow.services import event_add
 
 from . import rules
@@ -172,6 +173,11 @@ def _assign(actor, petition: Petition, leader, note: str, *, seeing: set[int], n
         if not rules.leader_units(leader, petition, seeing):
             raise _not_a_leader(leader.username)
         raise ApplicationError(_("只能安排本单位或下级单位的领导包案。"), "invalid", "leader")
+    # the one rule of workflow.guards: no accused unit (or unit led by the accused) and no person who
+    # must recuse owns the case
+    guard_unit(petition, unit, "leader")
+    guard_person(petition, leader, "leader")
+    guard_person(petition, actor)
     current = Ownership.objects.filter(petition=petition, ended_at__isnull=True).select_related("leader").first()
     if current is not None:
         raise ApplicationError(_("该信访件已由%(name)s包案；如需更换，请先解除或转交。") % {
@@ -201,18 +207,19 @@ def _seeing(petition: Petition) -> set[int]:
 # ---- services ----------------------------------------------------------------------------------
 
 
-def ownership_assign(*, actor, petition, leader, note: str = "") -> Ownership:
+def ownership_assign(*, actor, petition, leader, note: str = "", at: dt.datetime | None = None) -> Ownership:
     """包案: make `leader` the owner of `petition` (a dispatcher or leader arranging it) or take it
     (actor == leader). The leader must hold the leader role in a unit that sees the petition, within
     the arranger's jurisdiction. Refused: outside the actor's jurisdiction (not_found), a closed or
     merged petition (illegal_transition), without the role (forbidden), an ineligible leader (invalid),
-    a petition already owned (conflict)."""
+    a petition already owned (conflict). `at` stamps it at a past instant (the demo's replay; never
+    from user input)."""
     note = _text(note, "note", _("包案要求"), required=False, max_len=NOTE_MAX)
     with transaction.atomic():
         petition = _lock(actor, petition)
         leader = _leader(leader)
         _check_open(petition)
-        return _assign(actor, petition, leader, note, seeing=_seeing(petition), now=timezone.now())
+        return _assign(actor, petition, leader, note, seeing=_seeing(petition), now=at or timezone.now())
 
 
 def _current(petition: Petition) -> Ownership:

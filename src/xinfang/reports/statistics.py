@@ -379,7 +379,7 @@ def fact_columns(as_of: dt.datetime, *, kpis: bool = True) -> dict:
     ot_days = conf("ONE_TIME_RESOLUTION_DAYS")
     # the most recently recorded evaluation (evaluations are appended as they are made; ordering by
     # id walks the petition_id index backwards instead of sorting each petition's rows)
-    latest_eval = Subquery(Evaluation.objects.filter(petition=OuterRef("pk"), at__lte=as_of)
+    latest_eval = Subquery(Evaluation.objects.filter(petition=OuterRef("pk"), at__lte=as_of, counted=True)
                            .order_by("-id").values("level")[:1], output_field=CharField())
     if conf("REPORT_STORED_FACTS"):
         latest_eval = Case(When(facts_at__lte=as_of, then=F("fact_evaluation")), default=latest_eval,

@@ -49,3 +49,16 @@ class DivertTarget(models.TextChoices):
     POLITICS_LAW = "politics_law", _("政法机关（涉法涉诉）")
     DISCIPLINE = "discipline", _("纪检监察机关")
     OTHER = "other", _("其他有权机关")
+
+
+class DeliveryMethod(models.TextChoices):
+    IN_PERSON = "in_person", _("当面送达")
+    POST = "post", _("邮寄送达")
+    ELECTRONIC = "electronic", _("电子送达")
+    ENTRUSTED = "entrusted", _("委托送达")
+    ANNOUNCEMENT = "announcement", _("公告送达")
+
+
+class HearingStage(models.TextChoices):
+    HANDLING = "handling", _("办理阶段")
+    REREVIEW = "rereview", _("复核阶段")

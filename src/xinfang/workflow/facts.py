@@ -90,7 +90,10 @@ def fact_expressions(models=None) -> dict:
     def open_due(kinds):
         return _one(counted.filter(kind__in=kinds, met_at__isnull=True), Min("due"), DateField())
 
-    latest = Evaluation.objects.filter(petition=OuterRef("pk")).order_by("-id")
+    evaluations = Evaluation.objects.filter(petition=OuterRef("pk"))
+    if any(f.name == "counted" for f in Evaluation._meta.get_fields()):  # older historical models lack it
+        evaluations = evaluations.filter(counted=True)  # evaluations outside the rule count in no KPI
+    latest = evaluations.order_by("-id")
     floor = Value(_FLOOR, output_field=DateTimeField())
     return {
         "fact_accept": summary(ACCEPT_KINDS),

@@ -7,7 +7,16 @@ from django.utils.translation import gettext_lazy as _
 from xinfang.org.models import Unit
 from xinfang.petitions.models import Petition
 
-from .choices import DeadlineKind, EvaluationSource, Outcome, ReplyKind, RouteKind, Satisfaction
+from .choices import (
+    DeadlineKind,
+    DeliveryMethod,
+    EvaluationSource,
+    HearingStage,
+    Outcome,
+    ReplyKind,
+    RouteKind,
+    Satisfaction,
+)
 
 
 class DeadlinePolicy(models.Model):
@@ -65,6 +74,9 @@ class Route(models.Model):
     report_due = models.DateField(_("结果报告期限"), null=True, blank=True)
     objected_at = models.DateTimeField(_("退回时间"), null=True, blank=True)
     object_reason = models.TextField(_("退回理由"), blank=True)
+    # 异议退回 is confirmed or rejected by the routing office: "" none, pending, confirmed, rejected
+    objection = models.CharField(_("异议处理"), max_length=12, blank=True)
+    objection_decided_at = models.DateTimeField(_("异议处理时间"), null=True, blank=True)
     note = models.TextField(_("说明"), blank=True)
 
     class Meta:
@@ -82,9 +94,17 @@ class Reply(models.Model):
     drafted_at = models.DateTimeField()
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
     approved_at = models.DateTimeField(null=True, blank=True)
+    # 退回修改: a leader sent the draft back; it stays in the history, the revision is a new row
+    returned_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
+    returned_at = models.DateTimeField(null=True, blank=True)
+    return_note = models.TextField(_("退回意见"), blank=True)
 
     class Meta:
         ordering = ["drafted_at", "id"]
+
+    @property
+    def delivery(self):
+        return self.deliveries.order_by("delivered_at", "id").first()
 
 
 class Extension(models.Model):
@@ -97,8 +117,94 @@ class Extension(models.Model):
     approved_at = models.DateTimeField(null=True, blank=True)
 
 
+class Delivery(models.Model):
+    """送达: how and when a written opinion (or another notice) reached the petitioner. The delivery of
+    a 处理意见书 / 复查意见书 opens the 30-day 复查 / 复核 request window (S22 Art 35/36)."""
+
+    petition = models.ForeignKey(Petition, models.CASCADE, related_name="deliveries")
+    reply = models.ForeignKey(Reply, models.CASCADE, null=True, blank=True, related_name="deliveries",
+                              verbose_name=_("送达的意见书"))
+    document = models.CharField(_("送达的文书"), max_length=64, blank=True)  # a notice's name or number
+    delivered_at = models.DateField(_("送达日期"))
+    method = models.CharField(_("送达方式"), max_length=16, choices=DeliveryMethod.choices)
+    tracking_no = models.CharField(_("邮件单号"), max_length=64, blank=True)
+    note = models.TextField(_("说明"), blank=True)
+    assumed = models.BooleanField(_("推定送达"), default=False)  # migrated: assumed on the approval date
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
+    recorded_at = models.DateTimeField(_("登记时间"))
+
+    class Meta:
+        verbose_name = _("送达记录")
+        verbose_name_plural = _("送达记录")
+        ordering = ["delivered_at", "id"]
+
+
+class ConflictDeclaration(models.Model):
+    """申请回避: a staff member declared a conflict of interest; they can no longer act on the petition."""
+
+    petition = models.ForeignKey(Petition, models.CASCADE, related_name="conflicts")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+", verbose_name=_("回避人员"))
+    reason = models.TextField(_("回避理由"))
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("回避声明")
+        verbose_name_plural = _("回避声明")
+        constraints = [models.UniqueConstraint(fields=["petition", "user"], name="conflict_once")]
+
+
+class Hearing(models.Model):
+    """听证: a hearing held while handling or during 复核; its days do not count against the 复核
+    limit (S22 Art 36)."""
+
+    petition = models.ForeignKey(Petition, models.CASCADE, related_name="hearings")
+    stage = models.CharField(_("阶段"), max_length=12, choices=HearingStage.choices)
+    held_on = models.DateField(_("听证日期"))
+    end_on = models.DateField(_("结束日期"))
+    place = models.CharField(_("地点"), max_length=200)
+    panel_units = models.ManyToManyField(Unit, blank=True, related_name="+", verbose_name=_("听证单位"))
+    panel = models.TextField(_("听证员"))
+    participants = models.TextField(_("参加人员"))
+    minutes = models.TextField(_("听证记录"))
+    conclusion = models.TextField(_("听证结论"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("听证")
+        verbose_name_plural = _("听证")
+        ordering = ["held_on", "id"]
+
+    @property
+    def days(self) -> int:
+        return (self.end_on - self.held_on).days + 1
+
+
+class DivertChannel(models.Model):
+    """A lawful channel a 告知引导 notice may name (诉讼, 仲裁, 行政复议, 纪检监察, 人大, 政法 …);
+    the list is the office's to keep."""
+
+    code = models.CharField(_("代码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=64)
+    guidance = models.TextField(_("告知用语"), blank=True)
+    ordering = models.PositiveSmallIntegerField(_("排序"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("告知引导去向")
+        verbose_name_plural = _("告知引导去向")
+        ordering = ["ordering", "id"]
+
+    def __str__(self):
+        return self.name
+
+
 class Evaluation(models.Model):
     petition = models.ForeignKey(Petition, models.CASCADE, related_name="evaluations")
+    # the opinion evaluated (one evaluation per stage); NULL and `counted` false for evaluations
+    # recorded outside the rule before it was enforced: they count in no KPI
+    reply = models.ForeignKey(Reply, models.SET_NULL, null=True, blank=True, related_name="evaluations")
+    counted = models.BooleanField(default=True)
     level = models.CharField(_("评价"), max_length=16, choices=Satisfaction.choices)
     reason = models.TextField(_("理由"), blank=True)
     source = models.CharField(_("评价方式"), max_length=12, choices=EvaluationSource.choices)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from xinfang.common.errors import ApplicationError
@@ -33,18 +34,25 @@ def acting_unit(user, petition: Petition | None, t: Transition, roles: set[str] 
                 if m.unit_id in reached:
                     return m.unit
         return mine[0].unit
+    where = t.where
+    if where == "chain":
+        chain = {petition.receiving_unit_id, petition.handling_unit_id, petition.review_unit_id} - {None}
+        return next((m.unit for m in mine if m.unit_id in chain), None)
+    if where == "stage":
+        where = "review" if petition.status in (Status.UNDER_REVIEW, Status.UNDER_REREVIEW) else "handler"
     target = {
         "receiving": petition.receiving_unit_id,
+        "router": petition.receiving_unit_id,
         "handling": petition.handling_unit_id,
         "competent": petition.handling_unit_id or petition.receiving_unit_id,
         "handler": petition.handling_unit_id or petition.receiving_unit_id,
         "review": petition.review_unit_id,
-    }[t.where]
+    }[where]
     if target is None:
         return None
     for m in mine:
         if m.unit_id == target:
-            if t.where == "handler" and petition.handler_id != user.pk:
+            if where == "handler" and petition.handler_id != user.pk:
                 return None
             return m.unit
     return None
@@ -63,25 +71,30 @@ def staff_in(unit: Unit, username: str, role: str, field: str):
 
 def recusal_check(petition: Petition, user) -> None:
     """S22 Art 28: a staff member linked to the petitioner or the matter may not handle it."""
-    profile = getattr(user, "staff_profile", None)
-    if profile is None:
-        return
-    linked = False
-    if profile.id_number_index:
-        linked = petition.petitioner_links.filter(petitioner__id_number_index=profile.id_number_index).exists()
-    if not linked and profile.full_name and petition.accused_person:
-        linked = profile.full_name == petition.accused_person
-    if linked:
-        raise ApplicationError(_("该工作人员与信访人或信访事项有利害关系，应当回避。"), "conflict", "handler")
+    from .guards import guard_person
+
+    guard_person(petition, user, "handler")
 
 
-def final_predecessor(petition: Petition) -> Petition | None:
-    """The earlier petition on the same facts that reached 复核终结, if any (follows repeat links)."""
+def final_predecessor(petition: Petition, *, linked_only: bool = False) -> Petition | None:
+    """The earlier matter on the same facts that reached 复核终结: followed through the repeat links,
+    else found without a link, as a final petition of one of the same petitioners in the same
+    category (the intake flags it; the dispatcher decides 不再受理)."""
     seen, node = set(), petition.repeat_of
     while node is not None and node.pk not in seen:
         if node.status == Status.FINAL:
             return node
         seen.add(node.pk)
         node = node.repeat_of
-    return None
-
+    if linked_only or petition.category_id is None or petition.is_anonymous:
+        return None
+    indexes = [i for i in petition.petitioner_links.values_list("petitioner__id_number_index", flat=True) if i]
+    people = list(petition.petitioner_links.values_list("petitioner_id", flat=True))
+    if not people:
+        return None
+    same_people = Q(petitioner_links__petitioner_id__in=people)
+    if indexes:
+        same_people |= Q(petitioner_links__petitioner__id_number_index__in=indexes)
+    return (Petition.objects.filter(same_people, status=Status.FINAL, category_id=petition.category_id,
+                                    received_at__lte=petition.received_at)
+            .exclude(pk=petition.pk).order_by("-received_at").first())

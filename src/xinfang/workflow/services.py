@@ -24,10 +24,11 @@ from xinfang.petitions.services import PetitionerInput, petition_create
 from . import deadlines as dl
 from .actions import EFFECTS, Ctx
 from .facts import facts_refresh, repeat_recorded
+from .guards import guard_person, guard_unit, person_barred, unit_barred
 from .models import Deadline, PetitionEvent
 from .queues import queue_counts_forget
 from .rules import acting_unit, roles_for
-from .transitions import CITIZEN_ACTIONS, TABLE
+from .transitions import CITIZEN_ACTIONS, PASS_ON_ACTIONS, TABLE
 
 HOTLINE_KEYS = {"consult": "hotline_consult", "help": "hotline_help", "suggest": "hotline_suggest",
                 "complaint": "hotline_complaint", "report": "hotline_report"}
@@ -46,9 +47,11 @@ def _jsonable(data: dict) -> dict:
 
 
 def petition_register(*, actor, unit: Unit | None = None, petitioners: list[PetitionerInput] | None = None,
-                      issue_receipt: bool = True, **fields) -> tuple[Petition, str]:
+                      issue_receipt: bool = True, duplicate_reason: str = "", **fields) -> tuple[Petition, str]:
     """登记: the clerk's unit receives the petition; opens the 15-day route and acceptance limits.
-    `issue_receipt=False` (imports of legacy ledgers) records no 登记回执 to issue."""
+    `issue_receipt=False` (imports of legacy ledgers) records no 登记回执 to issue. `duplicate_reason`:
+    why the clerk registered it as new despite an open or final matter of the same petitioner in
+    the same category (kept on the register event)."""
     t = TABLE["register"]
     roles = roles_for(t)
     clerk_units = [m.unit for m in memberships(actor) if m.role in roles]
@@ -71,7 +74,8 @@ def petition_register(*, actor, unit: Unit | None = None, petitioners: list[Peti
         repeat_recorded(petition)
         event_add(petition=petition, action="register", actor=actor, unit=unit, to_status=Status.REGISTERED,
                   data={"documents": ["登记回执"] if issue_receipt else [], "channel": petition.channel,
-                        "headcount": petition.headcount, **({} if issue_receipt else {"imported": True})})
+                        "headcount": petition.headcount, **({} if issue_receipt else {"imported": True}),
+                        **({"duplicate_reason": duplicate_reason} if duplicate_reason else {})})
         audit_record(actor=actor, action="petition.register", obj=petition,
                      data={"number": petition.number, "unit": unit.code})
     return petition, code
@@ -79,14 +83,35 @@ def petition_register(*, actor, unit: Unit | None = None, petitioners: list[Peti
 
 def allowed_actions(user, petition: Petition) -> list[str]:
     """The moves `user` may take on `petition` now (for the UI); the services check again."""
+    from .actions import current_opinion, evaluation_open, pending_objection
+
+    barred_person = person_barred(petition, user) is not None
     result = []
     for action, t in TABLE.items():
         if action == "register":
             continue
         if t.sources and petition.status not in t.sources:
             continue
-        if acting_unit(user, petition, t) is not None:
-            result.append(action)
+        unit = acting_unit(user, petition, t)
+        if unit is None:
+            continue
+        if action == "declare_conflict":
+            if not petition.conflicts.filter(user=user).exists():
+                result.append(action)
+            continue
+        if barred_person or (action not in PASS_ON_ACTIONS and unit_barred(petition, unit)):
+            continue
+        if action in ("confirm_objection", "reject_objection") and pending_objection(petition) is None:
+            continue
+        if action == "object" and pending_objection(petition) is not None:
+            continue
+        if action == "deliver":
+            opinion = current_opinion(petition)
+            if opinion is None or opinion.deliveries.exists():
+                continue
+        if action == "evaluate" and not evaluation_open(petition):
+            continue
+        result.append(action)
     return result
 
 
@@ -128,6 +153,10 @@ def petition_act(*, actor, petition_id, action: str, version, params: dict | Non
             unit = acting_unit(actor, petition, t)
             if unit is None:
                 raise ApplicationError(_("您在当前环节无权执行“%(a)s”。") % {"a": t.label}, "illegal_transition")
+            if action != "declare_conflict":  # 回避: every actor of every move
+                guard_person(petition, actor)
+            if action not in PASS_ON_ACTIONS:  # an accused unit may only pass an accusation on
+                guard_unit(petition, unit, None)
         now = at or timezone.now()
         ctx = Ctx(petition=petition, actor=None if citizen else actor, unit=unit, now=now,
                   today=timezone.localdate(now), params=params)
