@@ -26,6 +26,12 @@ The index is not a Django model: it is created by migration ``0004_search`` and 
 ``index_petitions`` (called from ``petition_create``, bulk loaders and ``xinfang search_reindex``).
 Queries always join back to ``petitions_petition`` (``pk IN (…)``), so a stale row (a deleted
 petition, a test flush) is harmless, and writes replace the petition's rows.
+
+Petitioners' names are not in the documents (they are personal data, not the matter's text). A
+query that is exactly a petitioner's name also finds that petitioner's petitions through the
+indexed name column (`name_q`), but only the petitions through which the searching user may know
+who brought them: an accusation whose accuser is hidden from the user (outside its handling chain,
+S22 Art 30) is never found by the accuser's name.
 """
 
 from __future__ import annotations
@@ -275,13 +281,48 @@ class IdInArray(Func):
         return f"{lhs} = ANY(ARRAY({self.sql}))", (*lhs_params, *self.params)
 
 
-def text_q(q: str | None, *, using: str = "default") -> Q | None:
+def text_q(q: str | None, *, using: str = "default", user=None) -> Q | None:
     """A Q on Petition matching the text query through the index; None when `q` has no letters.
+    With `user`, a query that is exactly a petitioner's name also matches their petitions that
+    `user` may know the petitioners of (`name_q`); the caller still scopes the rows to `user`.
 
     Callers decide what an empty query means (no text filter); a query of punctuation only matches
     nothing (``Q(pk__in=[])``)."""
     if not (q or "").strip():
         return None
+    cond = _text_q(q, using=using)
+    named = name_q(q, user, using=using) if user is not None else None
+    return cond | named if named is not None else cond
+
+
+NAME_MIN, NAME_MAX = 2, 64  # a name as intake stores it (petitions.services.petitioner_upsert)
+
+
+def name_q(q: str | None, user, *, using: str = "default") -> Q | None:
+    """A Q on Petition: the petitions of the petitioners named exactly `q` through which `user` may
+    know who brought them (never an accusation whose accuser is hidden from `user`); None when no
+    petitioner has that name (one indexed look-up), so an ordinary word adds nothing to the query."""
+    from xinfang.common.text import normalise
+
+    from .lookup import identity_visible_q
+    from .models import Petitioner, PetitionPetitioner
+
+    name = normalise(q)
+    if not NAME_MIN <= len(name) <= NAME_MAX or not _RUN.search(name):
+        return None
+    people = Petitioner.objects.using(using).filter(name=name)
+    if not people.exists():
+        return None
+    links = PetitionPetitioner.objects.using(using).filter(petitioner__in=people).values("petition_id")
+    if connections[using].vendor == "postgresql":  # as for the text: collect the ids once, then by key
+        sql, params = links.query.get_compiler(using).as_sql()
+        found = Q(IdInArray(sql, params))
+    else:
+        found = Q(pk__in=links)
+    return found & identity_visible_q(user)
+
+
+def _text_q(q: str, *, using: str) -> Q:
     terms = query_terms(q)
     if not terms:
         return Q(pk__in=[])

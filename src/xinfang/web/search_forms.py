@@ -22,7 +22,7 @@ PARAMS = ("q", "status", "channel", "visit_kind", "category", "unit", "region", 
 
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("关键词"), required=False, max_length=MAX_QUERY_CHARS,
-                        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("标题、内容中的任意词语或姓名")}))
+                        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("标题、内容中的任意词语，或信访人的完整姓名")}))
     status = forms.MultipleChoiceField(label=_("状态"), required=False, choices=Status.choices,
                                        widget=forms.CheckboxSelectMultiple)
     channel = forms.MultipleChoiceField(label=_("信访形式"), required=False, choices=Channel.choices,
