@@ -32,6 +32,7 @@ from openpyxl.utils import get_column_letter
 from xinfang.common import crypto
 from xinfang.petitions.choices import Channel, Nature, Status, VisitKind, WarningLevel
 from xinfang.petitions.selectors import accuser_hidden
+from xinfang.workflow.selectors import staff_name
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -232,7 +233,7 @@ def _info_rows(user, title: str, criteria: Iterable[tuple[str, object]], counts:
     notes (plain text, or (label, text))."""
     yield _("导出内容"), title
     yield _("导出时间"), timezone.now()
-    yield _("导出人"), getattr(user, "username", "")
+    yield _("导出人"), staff_name(user)
     yield from counts
     for text in warnings:
         yield _("提示"), text
