@@ -321,15 +321,15 @@ def test_an_accusation_cannot_be_merged_into_a_matter_the_accused_handles(clock,
 
 
 def test_the_accused_cannot_own_the_case(clock, register, act, users):
+    from xinfang.oversight.models import Ownership
     from xinfang.oversight.services import ownership_assign
 
-    p, _ = register(**ACCUSE_ZJ)
-    p = act("demo_dispatcher", p, "forward", unit="DH-JW")
+    accused = users["demo_reviewer"]  # leads 东湖区人民政府, which sees the registering office
+    p, _ = register(nature="accusation", accused_person=accused.staff_profile.full_name, title="检举区领导")
+    p = act("demo_dispatcher", p, "forward", unit="SF-JW")
     with pytest.raises(ApplicationError) as err:
-        ownership_assign(actor=users["demo_city_leader"], petition=p, leader=users["demo_leader"])
+        ownership_assign(actor=users["demo_city_leader"], petition=p, leader=accused)
     assert err.value.code == "forbidden_route"
-    from xinfang.oversight.models import Ownership
-
     assert not Ownership.objects.filter(petition=p).exists()
 
 
