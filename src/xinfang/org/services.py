@@ -22,6 +22,7 @@ from xinfang.common.errors import ApplicationError, NotFound
 from .admin_scope import admin_covers, admin_units, is_admin, is_global_admin, require_admin
 from .choices import LEVEL_RANK, Level, Role, UnitKind
 from .models import Membership, Region, StaffProfile, Unit
+from .usage import unit_open_work, unit_referenced
 
 UNIT_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 
@@ -102,8 +103,9 @@ def user_get_managed(actor, user_id):
 # ---- units ---------------------------------------------------------------------------------
 
 def unit_save(*, actor, unit_id=None, code: str, name: str, kind: str, level: str, region, parent=None,
-              short_name: str = "") -> Unit:
-    """Create a unit (unit_id None) or change one. Moving a unit moves its subtree."""
+              short_name: str = "", superior=None, government=None) -> Unit:
+    """Create a unit (unit_id None) or change one. Moving a unit moves its subtree. `superior`
+    (上级主管机关) and `government` (本级人民政府) decide where a 复查/复核 of its decisions goes."""
     _require_any_admin(actor)
     unit = unit_get_managed(actor, unit_id) if unit_id else None
     code, name, short_name = (code or "").strip(), (name or "").strip(), (short_name or "").strip()
@@ -121,6 +123,9 @@ def unit_save(*, actor, unit_id=None, code: str, name: str, kind: str, level: st
         raise ApplicationError(_("请选择层级。"), "invalid", "level")
     region = _region(region)
     parent = _unit(parent, "parent", required=False)
+    superior = _unit(superior, "superior", required=False)
+    government = _unit(government, "government", required=False)
+    _check_review_links(unit, code, level, superior, government)
     clash = Unit.objects.filter(code__iexact=code)
     if unit is not None:
         clash = clash.exclude(pk=unit.pk)
@@ -154,6 +159,7 @@ def unit_save(*, actor, unit_id=None, code: str, name: str, kind: str, level: st
         old_path = unit.path
         unit.code, unit.name, unit.short_name, unit.kind, unit.level = code, name, short_name, kind, level
         unit.region, unit.parent = region, parent
+        unit.superior, unit.government = superior, government
         unit.save()
         moved = 0
         if old_path and unit.path != old_path:
@@ -168,11 +174,22 @@ def unit_save(*, actor, unit_id=None, code: str, name: str, kind: str, level: st
     return unit
 
 
-def _unit_open_petitions(unit: Unit) -> int:
-    from xinfang.petitions.choices import OPEN_STATES
-    from xinfang.petitions.models import Petition
+def _check_review_links(unit, code, level, superior, government) -> None:
+    from .hierarchy import ADMINISTRATIVE_KINDS, GOVERNMENT_KINDS
 
-    return Petition.objects.filter(handling_unit=unit, status__in=OPEN_STATES).count()
+    if superior is not None:
+        if (unit is not None and superior.path.startswith(unit.path)) or superior.code == code:
+            raise ApplicationError(_("上级主管机关不能是本单位或其下级单位。"), "invalid", "superior")
+        if superior.kind not in ADMINISTRATIVE_KINDS:
+            raise ApplicationError(_("上级主管机关应为行政机关（人民政府或其工作部门）。"), "invalid", "superior")
+        if superior.rank >= LEVEL_RANK[level]:
+            raise ApplicationError(_("上级主管机关应高于本单位的层级。"), "invalid", "superior")
+    if government is not None:
+        if government.kind not in GOVERNMENT_KINDS:
+            raise ApplicationError(_("本级人民政府应为人民政府（乡镇人民政府、街道办事处）类单位。"), "invalid",
+                                   "government")
+        if government.level != level:
+            raise ApplicationError(_("本级人民政府应与本单位同一层级。"), "invalid", "government")
 
 
 def unit_deactivate(*, actor, unit_id) -> Unit:
@@ -184,10 +201,9 @@ def unit_deactivate(*, actor, unit_id) -> Unit:
     if children:
         raise ApplicationError(_("该单位还有%(n)d个启用的下级单位，请先停用或调整下级单位。") % {"n": children},
                                "conflict")
-    open_count = _unit_open_petitions(unit)
-    if open_count:
-        raise ApplicationError(_("该单位尚有%(n)d件未办结的信访件，请办结或转办后再停用。") % {"n": open_count},
-                               "conflict")
+    open_work = unit_open_work(unit)  # e.g. open petitions handled there (registered by `petitions`)
+    if open_work:
+        raise ApplicationError(" ".join(open_work), "conflict")
     if not getattr(actor, "is_superuser", False) and {u.pk for u in admin_units(actor)} == {unit.pk}:
         raise ApplicationError(_("不能停用您本人担任系统管理员的单位。"), "conflict")
     with transaction.atomic():
@@ -213,15 +229,8 @@ def unit_activate(*, actor, unit_id) -> Unit:
 def unit_delete(*, actor, unit_id) -> None:
     """Delete a unit entered by mistake. A unit with history (petitions, people, children) is
     refused: it must be deactivated instead, so nothing it touched loses its meaning."""
-    from xinfang.petitions.models import Petition, PetitionAccess
-
     unit = unit_get_managed(actor, unit_id)
-    used = (unit.children.exists() or unit.memberships.exists()
-            or PetitionAccess.objects.filter(unit=unit).exists()
-            or Petition.objects.filter(receiving_unit=unit).exists()
-            or Petition.objects.filter(handling_unit=unit).exists()
-            or Petition.objects.filter(review_unit=unit).exists()
-            or Petition.objects.filter(accused_unit=unit).exists())
+    used = unit.children.exists() or unit.memberships.exists() or unit_referenced(unit)
     refusal = _("该单位已有下级单位、人员或信访件，不能删除，请改为停用。")
     if used:
         raise ApplicationError(refusal, "conflict")

@@ -12,7 +12,7 @@ import operator
 from functools import reduce
 
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from xinfang.org.choices import Role
@@ -21,7 +21,8 @@ from xinfang.petitions.choices import OPEN_STATES, Status, WarningLevel
 from xinfang.petitions.models import Petition
 from xinfang.petitions.selectors import petitions_visible
 
-from .models import Evaluation, Extension
+from .choices import ReplyKind
+from .models import Evaluation, Extension, Reply
 
 # (key, label) in the order the navigation shows them
 QUEUES = [
@@ -31,6 +32,7 @@ QUEUES = [
     ("handle", _("待办理")),
     ("approve", _("待审批")),
     ("review", _("复查复核")),
+    ("deliver", _("待送达")),
     ("evaluate", _("待评价")),
     ("overdue", _("已超期")),
 ]
@@ -40,6 +42,16 @@ NOT_IN_ALL = {"overdue"}
 
 def _units(user, *roles) -> list[int]:
     return [m.unit_id for m in memberships(user) if m.role in roles]
+
+
+def _undelivered():
+    return Reply.objects.filter(petition=OuterRef("pk"), approved_at__isnull=False, returned_at__isnull=True,
+                                deliveries__isnull=True)
+
+
+def with_undelivered_since(qs: QuerySet[Petition]) -> QuerySet[Petition]:
+    """Annotate when each petition's oldest undelivered opinion was issued (the 待送达 queue's age)."""
+    return qs.annotate(undelivered_since=Subquery(_undelivered().order_by("approved_at").values("approved_at")[:1]))
 
 
 def queue(user, key: str) -> QuerySet[Petition]:
@@ -70,6 +82,15 @@ def queue(user, key: str) -> QuerySet[Petition]:
     if key == "review":
         return qs.filter(status__in=(Status.UNDER_REVIEW, Status.UNDER_REREVIEW),
                          review_unit_id__in=_units(user, Role.HANDLER, Role.LEADER))
+    if key == "deliver":  # issued opinions not yet delivered, oldest first, with their age
+        chain = _units(user, Role.CLERK, Role.HANDLER)
+        if not chain:
+            return qs.none()
+        pending = _undelivered().filter(Q(kind__in=(ReplyKind.REPLY, ReplyKind.FAST_TRACK), petition__status=Status.REPLIED)
+                                     | Q(kind=ReplyKind.REVIEW, petition__status=Status.REVIEWED)
+                                     | Q(kind=ReplyKind.REREVIEW, petition__status=Status.FINAL))
+        return qs.filter(Q(receiving_unit_id__in=chain) | Q(handling_unit_id__in=chain) | Q(review_unit_id__in=chain),
+                         Exists(pending), status__in=(Status.REPLIED, Status.REVIEWED, Status.FINAL))
     if key == "evaluate":
         if not _units(user, Role.CLERK):
             return qs.none()

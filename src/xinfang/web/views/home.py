@@ -1,14 +1,13 @@
 """工作台 (home) and 待办 (queues)."""
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from xinfang.petitions.selectors import petitions_visible
 from xinfang.reports.exports import petitions_xlsx
-from xinfang.workflow.queues import QUEUES, queue
+from xinfang.workflow.queues import ALL, QUEUES, queue, with_undelivered_since
 
 from .common import SORTS, export_requested, table_context, xlsx_download
 
@@ -26,14 +25,12 @@ def home(request):
 @login_required
 def queue_view(request, key):
     labels = dict(QUEUES)
-    if key == "all":
-        wanted = Q(pk__in=[])
-        for k in labels:
-            if k != "overdue":
-                wanted |= Q(pk__in=queue(request.user, k).values("pk"))
-        qs, title, active = petitions_visible(request.user).filter(wanted), _("全部待办"), "queue"
+    if key == ALL:  # the union of the queues, each petition once (as the navigation counts it)
+        qs, title, active = queue(request.user, ALL), _("全部待办"), "queue"
     elif key in labels:
         qs, title, active = queue(request.user, key), labels[key], f"queue:{key}"
+        if key == "deliver":
+            qs = with_undelivered_since(qs)
     else:
         raise Http404
     if export_requested(request):

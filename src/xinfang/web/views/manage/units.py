@@ -12,13 +12,14 @@ from xinfang.common.errors import ApplicationError
 from xinfang.org import services as org_services
 from xinfang.org.admin_scope import managed_units
 from xinfang.org.choices import Level, UnitKind
-from xinfang.org.models import Membership
+from xinfang.org.hierarchy import ADMINISTRATIVE_KINDS, review_bodies
+from xinfang.org.models import Membership, Unit
 from xinfang.reports.exports import table_xlsx
 
 from ..common import export_requested, xlsx_download
 from .common import admin_required, not_found_or, post_values, region_choices, render_manage, unit_choices
 
-FIELDS = ("code", "name", "short_name", "kind", "level", "region", "parent")
+FIELDS = ("code", "name", "short_name", "kind", "level", "region", "parent", "superior", "government")
 
 
 def _tree(units) -> list[dict]:
@@ -61,7 +62,9 @@ def _form_ctx(request, unit=None, values=None, error=None) -> dict:
     if values is None:
         if unit is not None:
             values = {"code": unit.code, "name": unit.name, "short_name": unit.short_name, "kind": unit.kind,
-                      "level": unit.level, "region": unit.region.code, "parent": unit.parent.code if unit.parent_id else ""}
+                      "level": unit.level, "region": unit.region.code, "parent": unit.parent.code if unit.parent_id else "",
+                      "superior": unit.superior.code if unit.superior_id else "",
+                      "government": unit.government.code if unit.government_id else ""}
         else:
             parent = None
             if request.GET.get("parent"):
@@ -69,7 +72,9 @@ def _form_ctx(request, unit=None, values=None, error=None) -> dict:
             values = {"parent": parent.code if parent else "", "region": parent.region.code if parent else "",
                       "level": parent.level if parent else "", "kind": UnitKind.DEPARTMENT if parent else ""}
     ctx = {"unit": unit, "values": values, "error": error, "kinds": UnitKind.choices, "levels": Level.choices,
-           "regions": region_choices(), "parents": unit_choices(request.user)}
+           "regions": region_choices(), "parents": unit_choices(request.user),
+           "review_units": Unit.objects.filter(is_active=True, kind__in=ADMINISTRATIVE_KINDS).order_by("path"),
+           "lawful": review_bodies(unit) if unit is not None else []}
     if unit is not None:
         ctx["members"] = list(Membership.objects.filter(unit=unit).select_related("user").order_by("user__username"))
         ctx["children"] = list(unit.children.order_by("path"))
