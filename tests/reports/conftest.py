@@ -74,7 +74,7 @@ def build_scenario(register_fn, act_fn):
            basis="《特种设备安全法》第三十九条。")
     act_fn("demo_leader", p2, "approve_reply")
     act_fn("demo_clerk", p2, "evaluate", level="satisfied")
-    act_fn("demo_dept_dispatcher", p2, "close", note="已办结")
+    act_fn("demo_dept_dispatcher", p2, "close", note="信访人书面表示满意，不再申请复查", waiver=True)
     issue(p2)
     docs["completion"] = IssuedDocument.objects.get(petition=p2, kind="completion")
 

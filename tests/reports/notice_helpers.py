@@ -100,3 +100,26 @@ def docx_text(data: bytes) -> str:
             for cell in row.cells:
                 parts.append(cell.text)
     return "\n".join(parts)
+
+
+def stored_text(doc) -> tuple[str, str]:
+    """(PDF text through pdftotext, DOCX text) of an issued document's stored files, both flattened."""
+    with doc.pdf.open("rb") as f:
+        pdf = f.read()
+    with doc.docx.open("rb") as f:
+        docx = f.read()
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as tmp:
+        tmp.write(pdf)
+        tmp.flush()
+        text = pdf_text(Path(tmp.name))
+    assert "\ufffd" not in text, "replacement character: a glyph could not be mapped"
+    return flat(text), flat(docx_text(docx))
+
+
+def assert_printed(doc, *sentences: str, absent: tuple[str, ...] = ()) -> None:
+    """Every sentence reads whole in both the PDF and the DOCX of `doc`; none of `absent` appears."""
+    for text in stored_text(doc):
+        for sentence in sentences:
+            assert flat(sentence) in text, f"{doc.kind}: missing {sentence!r}"
+        for word in absent:
+            assert flat(word) not in text, f"{doc.kind}: should not print {word!r}"

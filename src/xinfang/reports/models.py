@@ -19,6 +19,8 @@ class DocumentKind(models.TextChoices):
     REREVIEW = "rereview", _("复核意见书")
     MEDIATION = "mediation", _("调解协议书")
     COMPLETION = "completion", _("办结报告")
+    DIVERT = "divert", _("信访事项告知书")
+    HEARING = "hearing", _("听证通知书")
 
 
 class IssuedDocument(models.Model):

@@ -3,8 +3,12 @@
 The wording follows the 《信访工作条例》 (2022): Art 22/23 (registration, routing, written notice within
 15 days), Art 33 (the 信访处理意见书 states the request, the facts and reasons, the opinion and its
 basis: 支持 / 解释说明 / 不予支持), Art 34 (60 days, one extension of at most 30 days with reasons),
-Art 35/36 (复查, 复核 within 30 days each; after 复核 the same facts and reasons are not accepted again).
-A locality may adapt the sentences here; the layout lives in the template and `render`.
+Art 35/36 (复查, 复核 within 30 days each, hearing time not counted in the 复核 limit; after 复核 the same
+facts and reasons are not accepted again). A locality may adapt the sentences here; the layout lives in
+the template and `render`.
+
+Due dates: a due date computed across a year whose State Council schedule is not known yet is
+provisional (`Deadline.provisional`); every notice prints it with a visible note, never as firm.
 
 Identity rule (DESIGN §5): a document sent to another unit (the 办结报告 to the assigning office)
 carries no petitioner identity; `scrub` removes names, ID numbers and phone numbers from free text the
@@ -30,7 +34,8 @@ ABBREVIATION = {
     DocumentKind.RECEIPT: "登", DocumentKind.ACCEPT: "受", DocumentKind.REJECT: "不受",
     DocumentKind.REFUSE_AGAIN: "不再", DocumentKind.ROUTE: "转", DocumentKind.EXTENSION: "延",
     DocumentKind.REPLY: "处", DocumentKind.REVIEW: "复查", DocumentKind.REREVIEW: "复核",
-    DocumentKind.MEDIATION: "调", DocumentKind.COMPLETION: "结",
+    DocumentKind.MEDIATION: "调", DocumentKind.COMPLETION: "结", DocumentKind.DIVERT: "告",
+    DocumentKind.HEARING: "听",
 }
 
 # The document names the workflow puts on its timeline events -> kinds.
@@ -39,7 +44,7 @@ BY_EVENT_NAME = {
     "不再受理告知书": DocumentKind.REFUSE_AGAIN, "转送交办告知": DocumentKind.ROUTE,
     "延长办理期限告知书": DocumentKind.EXTENSION, "信访处理意见书": DocumentKind.REPLY,
     "复查意见书": DocumentKind.REVIEW, "复核意见书": DocumentKind.REREVIEW, "调解协议书": DocumentKind.MEDIATION,
-    "办结报告": DocumentKind.COMPLETION,
+    "办结报告": DocumentKind.COMPLETION, "信访事项告知书": DocumentKind.DIVERT, "听证通知书": DocumentKind.HEARING,
 }
 
 # Kinds sent to another unit rather than to the petitioner: they never name the petitioner.
@@ -55,6 +60,8 @@ TITLES = {
     DocumentKind.REVIEW: "信访事项复查意见书",
     DocumentKind.REREVIEW: "信访事项复核意见书",
     DocumentKind.MEDIATION: "信访事项调解协议书",
+    DocumentKind.DIVERT: "信访事项告知书",
+    DocumentKind.HEARING: "信访事项听证通知书",
 }
 
 # How a petition reached the office, as the verb phrase of the opening sentence.
@@ -223,13 +230,59 @@ def _route_in(p: Petition, before: dt.datetime | None = None):
     return qs.order_by("at", "id").last()
 
 
-def _deadline_text(p: Petition, kind: str) -> tuple[str, str]:
-    """('60日', '2026年5月2日') for the first stored deadline of `kind`; the date only if not extended."""
-    row = p.deadlines.filter(kind=kind).order_by("id").first()
+def provisional_note(start: dt.date | None, due: dt.date) -> str:
+    """The visible note of a provisional due date, naming the year whose schedule is missing."""
+    from xinfang.common.calendar import current_calendar
+
+    cal = current_calendar()
+    first = start.year if start else due.year
+    year = next((y for y in range(first, due.year + 1) if not cal.is_covered(y)), due.year)
+    return f"暂定：{year}年度国务院节假日调休安排尚未公布，期限届满日可能调整"
+
+
+def due_phrase(due: dt.date, note: str = "") -> str:
+    """2027年1月4日, or 2027年1月4日（暂定：……） when the date is provisional."""
+    return f"{cn_date(due)}（{note}）" if note else cn_date(due)
+
+
+def _row_note(row) -> str:
+    return provisional_note(row.start, row.due) if row is not None and row.provisional else ""
+
+
+def _deadline_row(p: Petition, kind: str, due: dt.date | None = None):
+    """The stored deadline of `kind` (the one ending on `due` when given, else the first)."""
+    qs = p.deadlines.filter(kind=kind)
+    if due is not None:
+        return qs.filter(due=due).order_by("-id").first()
+    return qs.order_by("id").first()
+
+
+def _deadline_text(p: Petition, kind: str) -> tuple[str, str, str]:
+    """('60日', '2026年5月2日', note) for the first stored deadline of `kind`; the date only if not extended;
+    `note` is the provisional note when the date is provisional (else empty)."""
+    row = _deadline_row(p, kind)
     if row is None:
-        return "", ""
+        return "", "", ""
     days = f"{row.days}个工作日" if row.working_days else f"{row.days}日"
-    return days, (cn_date(row.due) if not row.extra_days else "")
+    if row.extra_days:
+        return days, "", ""
+    return days, cn_date(row.due), _row_note(row)
+
+
+def _limit(days: str, due: str, note: str, default: str) -> str:
+    """15日内（2026年3月17日前） / 15日内（2027年1月4日前，暂定：……） / 15日内."""
+    if not due:
+        return f"{days or default}内"
+    return f"{days or default}内（{due}前" + (f"，{note}）" if note else "）")
+
+
+def _iso(value) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
 
 
 def _upper_name(unit) -> str:
@@ -291,8 +344,8 @@ def _receipt(n: Notice, p: Petition, *, who, event, **_):
         [("信访事项", p.title)],
         [("信访件编号", p.number), ("查询码", "已告知")],
     ]
-    days, due = _deadline_text(p, "accept")
-    limit = f"{days}内（{due}前）" if days and due else "15日内"
+    days, due, note = _deadline_text(p, "accept")
+    limit = _limit(days, due, note, "15日") if days else "15日内"
     n.add(f"您于{cn_date(p.received_at)}以{p.get_channel_display()}形式提出的信访事项，{p.receiving_unit.name}已经登记。"
           f"依照《信访工作条例》第二十二条、第二十三条的规定，本机关将自收到之日起{limit}告知您是否受理，"
           "或者转送、交办有权处理的机关、单位办理的情况。")
@@ -311,8 +364,8 @@ def _accept(n: Notice, p: Petition, *, who, opening, at, **_):
         via = f"，由{route.from_unit.name}于{cn_date(route.at)}{route.get_kind_display()}本机关"
     n.add(f"{opening}{via}。经审查，该信访事项属于本机关职权范围。依照《信访工作条例》第二十三条的规定，"
           "本机关决定予以受理。")
-    days, due = _deadline_text(p, "handle")
-    limit = f"{days or '60日'}内" + (f"（{due}前）" if due else "")
+    days, due, note = _deadline_text(p, "handle")
+    limit = _limit(days, due, note, "60日")
     from xinfang.workflow import deadlines as dl
 
     cap, _working, _active = dl.policy("extension_max", p.handling_unit or p.receiving_unit)
@@ -322,11 +375,92 @@ def _accept(n: Notice, p: Petition, *, who, opening, at, **_):
     n.add("特此告知。")
 
 
+DEFAULT_ROUTE = ("{who}可以依照法律、法规规定的程序，通过诉讼、仲裁、行政复议等法定途径，"
+                 "向有权处理的机关、单位提出。")
+
+
+def route_sentence(who: str, route: str) -> str:
+    """Where the petitioner can turn: "你可依法向人民法院提起诉讼。" from "可依法向人民法院提起诉讼"."""
+    route = sentence(route)
+    if not route:
+        return DEFAULT_ROUTE.format(who=who)
+    if route.startswith(("你", "您", "信访人")):
+        return finish(route)
+    if route.startswith(("可", "应")):
+        return finish(f"{who}{route}")
+    if route.startswith("请"):
+        return finish(f"请{who}{route[1:]}")
+    if route.startswith(("依法", "向", "通过", "到", "在")):
+        return finish(f"{who}可以{route}")
+    return finish(f"{who}可以通过以下途径依法主张权利：{route}")
+
+
 def _reject(n: Notice, p: Petition, *, who, opening, event, data, **_):
     reason = sentence(data.get("reason") or (event.note if event else "")) or "该信访事项不符合受理条件"
     n.add(f"{opening}，经审查，{reason}。依照《信访工作条例》的有关规定，本机关决定不予受理。")
-    n.add(f"{who}可以依照法律、法规规定的程序，向有权处理的机关、单位提出。")
+    n.add(route_sentence(who, data.get("route") or ""))
     n.add("特此告知。")
+
+
+def _divert(n: Notice, p: Petition, *, who, opening, event, data, **_):
+    """告知引导: the lawful channel (and the competent body, when named) and the staff's 告知内容."""
+    channel = sentence(data.get("channel_name") or "") or "有权处理的机关、单位"
+    body = sentence(data.get("unit_name") or "")
+    where = f"{body}（{channel}）" if body and body != channel else channel
+    n.add(f"{opening}，经审查，该事项依法应当通过法定途径，由{where}处理。依照《信访工作条例》的有关规定，"
+          f"现将有关事项告知如下：")
+    i = n.section(0, "告知内容", (event.note if event else "") or "")
+    lines = [f"{who}可以依法向{where}提出。"]
+    if data.get("channel_guidance"):
+        lines.append(finish(data["channel_guidance"]))
+    n.section(i, "法定途径", "\n".join(lines))
+    n.add("特此告知。")
+
+
+def _date_span(start: dt.date | None, end: dt.date | None) -> str:
+    if start is None:
+        return ""
+    if end is None or end == start:
+        return cn_date(start)
+    if end.year == start.year:
+        return f"{cn_date(start)}至{end.month}月{end.day}日"
+    return f"{cn_date(start)}至{cn_date(end)}"
+
+
+def _hearing(n: Notice, p: Petition, *, who, opening, event, data, **_):
+    """听证通知书 (S22 Art 36 for 复核): when, where, who hears and who takes part; once held, the conclusion."""
+    held_on, end_on = _iso(data.get("held_on")), _iso(data.get("end_on"))
+    end_on = end_on or held_on
+    when = _date_span(held_on, end_on)
+    rereview = data.get("stage") == "rereview"
+    step = "复核" if rereview else "办理"
+    basis = "依照《信访工作条例》第三十六条的规定，" if rereview else ""
+    past = bool(end_on and n.date and end_on <= n.date)
+    if past:
+        n.add(f"关于{opening}，本机关在{step}过程中，{basis}已于{when}就该信访事项举行听证。现将听证有关情况告知如下：")
+    else:
+        n.add(f"关于{opening}，本机关在{step}过程中，{basis}决定就该信访事项举行听证。现将听证有关事项通知如下：")
+    items = [("听证时间", when), ("听证地点", data.get("place") or ""), ("听证组成人员", data.get("panel") or ""),
+             ("参加人员", data.get("participants") or "")]
+    if past and data.get("conclusion"):
+        items.append(("听证结论", data["conclusion"]))
+    i = 0
+    for label, value in items:
+        value = sentence(value)
+        if value:
+            n.add(f"{HEADING_NUMBERS[i]}、{label}：{value}。")
+            i += 1
+    if not past:
+        n.add(f"请{who}按时参加，并携带本人身份证件和与信访事项有关的证据材料；因故不能参加的，"
+              "请在听证前告知本机关。")
+    if rereview:
+        extra = ""
+        new_due = _iso(data.get("new_due"))
+        if new_due:
+            row = _deadline_row(p, "rereview_answer", new_due)
+            extra = f"复核期限相应顺延至{due_phrase(new_due, _row_note(row))}。"
+        n.add(f"依照《信访工作条例》第三十六条的规定，听证所需时间不计算在复核期限内。{extra}")
+    n.add("特此通知。" if not past else "特此告知。")
 
 
 def _refuse_again(n: Notice, p: Petition, *, who, opening, data, **_):
@@ -354,8 +488,15 @@ def _route(n: Notice, p: Petition, *, who, opening, event, data, **_):
 
 
 def _extension(n: Notice, p: Petition, *, who, opening, event, data, **_):
-    days, due = data.get("days"), data.get("new_due")
-    due_text = cn_date(dt.date.fromisoformat(due)) if isinstance(due, str) and due else ""
+    days, due = data.get("days"), _iso(data.get("new_due"))
+    note = ""
+    if due is not None:
+        row = _deadline_row(p, "handle", due)
+        if row is not None:
+            note = _row_note(row)
+        elif p.due_on == due and p.due_provisional:
+            note = provisional_note(None, due)
+    due_text = due_phrase(due, note) if due else ""
     reason = sentence(event.note if event else "")
     reason = re.sub(r"^(因为|由于|因)", "", reason) or "情况复杂"
     accepted = f"本机关已于{cn_date(p.accepted_at)}受理。" if p.accepted_at else ""
@@ -438,44 +579,107 @@ def _mediation(n: Notice, p: Petition, *, who, opening, event, **_):
     n.signatures = ["信访人（签字）：", "其他当事人（签字、盖章）：", "调解主持人（签字）："]
 
 
-def _completion(n: Notice, p: Petition, *, at, **_):
-    """办结报告 to the assigning office: no petitioner identity at all."""
+REPLY_NAMES = {"reply": "信访处理意见书", "fast_track": "信访处理意见书"}
+
+
+def _reply_number(p: Petition, event: PetitionEvent | None) -> str:
+    """The 文号 of the 信访处理意见书 issued with `event` (the reply move), else the latest one."""
+    if event is not None:
+        doc = p.documents.filter(kind=DocumentKind.REPLY, event_id=event.pk).first()
+        if doc is not None:
+            return doc.number
+    return _issued_number(p, DocumentKind.REPLY)
+
+
+def _ending(p: Petition, event: PetitionEvent | None, data: dict, day: str) -> tuple[str, list[tuple[str, str]]]:
+    """How a 交办 matter ended without a 处理意见书: (sentence, [(heading, text)]), free text scrubbed."""
+    action = event.action if event else ""
+    note = scrub(p, event.note if event else "")
+    if action == "reject":
+        reason = scrub(p, data.get("reason") or "") or note
+        return (f"经审查，本机关于{day}决定不予受理，并已书面告知信访人。",
+                [("不予受理理由", reason), ("告知的救济途径", route_sentence("信访人", scrub(p, data.get("route") or "")))])
+    if action == "refuse_again":
+        final = data.get("final_petition")
+        ref = f"（信访件编号：{final}）" if final else ""
+        return (f"经审查，该事项与已经复查复核终结的信访事项{ref}属同一事实和理由，本机关于{day}决定不再受理，"
+                "并已书面告知信访人。", [("不再受理理由", note)])
+    if action == "divert":
+        channel = sentence(data.get("channel_name") or "") or "有权处理的机关、单位"
+        body = sentence(data.get("unit_name") or "")
+        where = f"{body}（{channel}）" if body and body != channel else channel
+        guidance = finish(data.get("channel_guidance") or "")
+        return (f"经审查，该事项依法应当通过法定途径，由{where}处理，本机关已于{day}书面告知信访人。",
+                [("告知内容", note), ("法定途径", f"信访人可以依法向{where}提出。{guidance}")])
+    if action == "merge":
+        into = data.get("into")
+        target = f"信访件{into}" if into else "相关信访件"
+        return (f"该事项与{target}反映的问题相同，已于{day}并入{target}一并办理，办理结果随该件报告。",
+                [("并案说明", note)])
+    if action == "archive":
+        return f"该事项已于{day}存档办结。", [("办结说明", note)]
+    return f"该事项已于{day}办结。", [("办结说明", note)]
+
+
+def _completion(n: Notice, p: Petition, *, event, data, reply, at, **_):
+    """办结报告 to the assigning office (交办): the handling result, issued with the 处理意见书 (the reply
+    move) or with whatever ended the matter first (不予受理, 告知引导, 并案, 办结 …). No petitioner identity."""
     n.carries_identity = False
     handling = p.handling_unit or p.receiving_unit
     n.issuer = handling.name
-    route = p.routes.filter(kind="assign", objected_at__isnull=True).select_related("from_unit").order_by("at", "id").last()
+    routes = p.routes.filter(kind="assign", objected_at__isnull=True).select_related("from_unit")
+    if at is not None:
+        routes = routes.filter(at__lte=at)
+    route = routes.order_by("at", "id").last()
     office = route.from_unit if route else p.receiving_unit
     n.addressee = f"{office.name}："
     title = scrub(p, p.title)
     n.title = "信访事项办结报告"
-    due = f"，要求于{cn_date(route.report_due)}前报送办理结果" if route and route.report_due else ""
+    due = ""
+    if route and route.report_due:
+        row = _deadline_row(p, "report", route.report_due)
+        due = f"，要求于{due_phrase(route.report_due, _row_note(row))}前报送办理结果"
     when = cn_date(route.at) if route else cn_date(p.received_at)
+    day = cn_date(n.date)
+    if reply is not None and not data.get("reply_id") and event is not None and event.action != "close":
+        reply = None  # an ending without a reply (不予受理, 并案 …) never borrows an older opinion
     accepted = f"本机关已于{cn_date(p.accepted_at)}受理，" if p.accepted_at else ""
-    n.add(f"你单位于{when}交办的“{title}”信访事项（信访件编号：{p.number}）{due}。{accepted}"
-          f"现已于{cn_date(n.date)}办结。现将办理情况报告如下：")
-    replies = list(p.replies.filter(approved_at__isnull=False).select_related("unit").order_by("approved_at", "id"))
-    first = next((r for r in replies if r.kind in ("reply", "fast_track")), None)
+    endings: list[tuple[str, str]] = []
+    if reply is not None:
+        number = _reply_number(p, event)
+        simple = "按照简易程序办理，" if reply.kind == "fast_track" else ""
+        summary = (f"{accepted}{simple}于{cn_date(reply.approved_at)}向信访人出具"
+                   f"{REPLY_NAMES.get(reply.kind, '信访处理意见书')}" + (f"（{number}）" if number else "")
+                   + "，该事项已办理完毕。")
+    else:
+        summary, endings = _ending(p, event, data, day)
+        summary = accepted + summary if accepted else summary
+    n.add(f"你单位于{when}交办的“{title}”信访事项（信访件编号：{p.number}）{due}。{summary}"
+          "现将办理情况报告如下：")
     steps = []
     if p.accepted_at:
         steps.append("本机关受理后，指定专人调查核实")
-    ext = p.extensions.filter(approved_at__isnull=False).first()
+    extensions = p.extensions.filter(approved_at__isnull=False)
+    if at is not None:
+        extensions = extensions.filter(approved_at__lte=at)
+    ext = extensions.first()
     if ext:
         steps.append(f"经本机关负责人批准，办理期限延长{ext.days}日")
-    if first:
-        number = _issued_number(p, DocumentKind.REPLY)
-        steps.append(f"于{cn_date(first.approved_at)}向信访人出具信访处理意见书" + (f"（{number}）" if number else ""))
-    review = next((r for r in replies if r.kind == "review"), None)
-    if review:
-        steps.append(f"信访人请求复查后，{review.unit.name}于{cn_date(review.approved_at)}作出复查意见"
-                     f"（{review.get_outcome_display()}）")
+    if reply is not None:
+        steps.append(f"于{cn_date(reply.approved_at)}作出处理意见并书面答复信访人")
     i = 0
     if steps:
         i = n.section(i, "办理过程", "，".join(steps) + "。")
-    if first:
-        i = n.section(i, "处理意见", scrub(p, first.text))
-        i = n.section(i, "事实和依据", scrub(p, first.basis))
-        i = n.section(i, "处理结果", COMPLETION_OUTCOME.get(first.outcome, first.get_outcome_display()))
-    evaluation = p.evaluations.order_by("at", "id").last()
+    if reply is not None:
+        i = n.section(i, "处理意见", scrub(p, reply.text))
+        i = n.section(i, "事实和依据", scrub(p, reply.basis))
+        i = n.section(i, "处理结果", COMPLETION_OUTCOME.get(reply.outcome, reply.get_outcome_display()))
+    for heading, text in endings:
+        i = n.section(i, heading, text)
+    evaluations = p.evaluations.all()
+    if at is not None:
+        evaluations = evaluations.filter(at__lte=at)
+    evaluation = evaluations.order_by("at", "id").last()
     if evaluation:
         reason = f"（{sentence(scrub(p, evaluation.reason))}）" if evaluation.reason else ""
         n.section(i, "信访人评价", f"信访人对办理结果的评价为：{evaluation.get_level_display()}{reason}。")
@@ -486,7 +690,8 @@ BUILDERS = {
     DocumentKind.RECEIPT: _receipt, DocumentKind.ACCEPT: _accept, DocumentKind.REJECT: _reject,
     DocumentKind.REFUSE_AGAIN: _refuse_again, DocumentKind.ROUTE: _route, DocumentKind.EXTENSION: _extension,
     DocumentKind.REPLY: _reply, DocumentKind.REVIEW: _review, DocumentKind.REREVIEW: _rereview,
-    DocumentKind.MEDIATION: _mediation, DocumentKind.COMPLETION: _completion,
+    DocumentKind.MEDIATION: _mediation, DocumentKind.COMPLETION: _completion, DocumentKind.DIVERT: _divert,
+    DocumentKind.HEARING: _hearing,
 }
 
 

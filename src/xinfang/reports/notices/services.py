@@ -24,8 +24,10 @@ from .render import render_docx, render_pdf
 
 log = logging.getLogger(__name__)
 
+# The opinion a notice is about: the one the event names (`reply_id`), else the latest approved one.
+# The 办结报告 goes with the 处理意见书 (the reply move names it), or with an ending that has none.
 REPLY_KIND = {DocumentKind.REPLY: ("reply", "fast_track"), DocumentKind.REVIEW: ("review",),
-              DocumentKind.REREVIEW: ("rereview",)}
+              DocumentKind.REREVIEW: ("rereview",), DocumentKind.COMPLETION: ("reply", "fast_track")}
 
 # 机关代字: the unit's function after the region's first character (东湖区信访局 -> 东信).
 FUNCTION_WORDS = (
