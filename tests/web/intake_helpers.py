@@ -55,3 +55,23 @@ def intake_data(rows=None, **fields) -> dict:
                 data[f"p-{i}-{key}"] = value
     data.update(fields)
     return data
+
+
+def walk_to_final(register, act, **fields):
+    """A petition registered by demo_clerk and taken along the whole lawful path to 复核终结
+    (`final`): routed, accepted, answered, 复查, 复核. Returns it fresh from the database."""
+    from xinfang.petitions.models import Petition
+
+    p, _ = register(**fields)
+    p = act("demo_dispatcher", p, "forward", unit="DH-ZJ")
+    p = act("demo_dept_dispatcher", p, "accept")
+    p = act("demo_leader", p, "assign_handler", handler="demo_handler")
+    p = act("demo_handler", p, "draft_reply", outcome="explain", text="经核实，收费有据。", basis="《物业管理条例》")
+    p = act("demo_leader", p, "approve_reply", delivered=True)
+    p = act("demo_clerk", p, "request_review", reason="不服处理意见")
+    p = act("demo_reviewer", p, "answer_review", outcome="explain", text="维持原处理意见", basis="《信访工作条例》",
+            delivered=True)
+    p = act("demo_clerk", p, "request_rereview", reason="不服复查意见")
+    p = act("demo_city_leader", p, "answer_rereview", outcome="explain", text="维持", basis="《信访工作条例》",
+            delivered=True)
+    return Petition.objects.get(pk=p.pk)

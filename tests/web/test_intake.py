@@ -162,7 +162,7 @@ def test_invalid_id_number_keeps_values_and_shows_chinese_error(clerk):
     response = clerk.post("/intake/visit/", intake_data(rows=rows, demands="请求退费", accused_person="王某"))
     assert response.status_code == 422
     html = response.content.decode()
-    assert "身份证号码无效" in html and 'data-for="p-1-id_number"' in html
+    assert "身份证号码校验位错误，请核对最后一位" in html and 'data-for="p-1-id_number"' in html
     # the invalid field is marked and gets the cursor
     assert re.search(r'name="p-1-id_number" value="110105198001010012"[^>]*class="lk mono invalid"[^>]*autofocus', html)
     for kept in ('value="李四"', 'value="13900139000"', 'value="青山镇桃园村"', 'value="张三"',
@@ -397,8 +397,8 @@ def test_browser_repeat_warning_link_and_refusal(org, register, login, live_serv
     assert page.evaluate("document.activeElement.name") == "content"
     page.keyboard.type("物业仍在收取停车费。")
     page.keyboard.press("Control+Enter")  # saves
-    page.wait_for_selector("p.error")
-    assert "身份证号码无效" in page.inner_text("p.error")
+    page.wait_for_selector(".error-summary")
+    assert "身份证号码校验位错误" in page.inner_text(".error-summary")
     assert page.evaluate("document.activeElement.name") == "p-0-id_number"
     assert page.input_value("textarea[name=content]") == "物业仍在收取停车费。"
     assert page.locator("#repeat-slot .repeat-chip").count() == 1

@@ -24,7 +24,7 @@ from xinfang.common.validators import (
 from xinfang.org.jurisdiction import is_global, units_of, visible_units
 from xinfang.org.models import Region, Unit
 
-from .choices import OPEN_STATES, Nature
+from .choices import OPEN_STATES, Nature, Status
 from .models import Category, Petition, Petitioner, PetitionPetitioner
 from .selectors import petitioner_get, petitions_visible
 
@@ -153,6 +153,68 @@ def petitioner_matches(user, *, id_number: str = "", phone: str = "", name: str 
             out.append(Match(person, how, list(theirs[:history]), theirs.count(),
                              theirs.filter(status__in=OPEN_STATES).count()))
     return out[:limit]
+
+
+def petitioner_for_reuse(user, petitioner_id) -> Petitioner:
+    """A petitioner whose stored phone and address the clerk may reuse at intake: one the user may
+    know (a petition in scope names them, not only through an accusation outside the handling chain).
+    NotFound otherwise, as for the 信访人 page."""
+    try:
+        pk = int(petitioner_id)
+    except (TypeError, ValueError):
+        raise NotFound(_("信访人不存在。")) from None
+    if not petitions_known(user).filter(petitioner_links__petitioner_id=pk).exists():
+        raise NotFound(_("信访人不存在。"))
+    return Petitioner.objects.get(pk=pk)
+
+
+# ---- the same petitioner's matters in the same category (查重, 不再受理) -------------------------
+
+MATTERS_LIMIT = 20
+
+
+def person_indexes(*, id_numbers=(), phones=()) -> tuple[set[str], set[str]]:
+    """The blind indexes of the valid ID numbers and phones among those given (others are skipped)."""
+    ids = {crypto.blind_index(v, "id") for v in map(_clean_id, id_numbers) if v}
+    tels = {crypto.blind_index(v, "phone") for v in map(_clean_phone, phones) if v}
+    return ids, tels
+
+
+def _matters(qs: QuerySet[Petition], *, category: str, id_indexes, phone_indexes, petitioner_ids,
+             statuses) -> list[Petition]:
+    """Petitions of `qs` in `category` (a code) and `statuses` naming a petitioner who has one of
+    the ID-number or phone blind indexes or one of the ids; newest first."""
+    people = Q(pk__in=[])
+    if id_indexes := [i for i in id_indexes if i]:
+        people |= Q(id_number_index__in=id_indexes)
+    if phone_indexes := [i for i in phone_indexes if i]:
+        people |= Q(phone_index__in=phone_indexes)
+    if petitioner_ids := [int(i) for i in petitioner_ids if i]:
+        people |= Q(pk__in=petitioner_ids)
+    if not category or not (id_indexes or phone_indexes or petitioner_ids):
+        return []
+    linked = PetitionPetitioner.objects.filter(petition=OuterRef("pk"),
+                                               petitioner__in=Petitioner.objects.filter(people))
+    return list(qs.filter(Exists(linked), category__code=category, status__in=list(statuses))
+                .select_related("category", "receiving_unit", "handling_unit")
+                .order_by("-received_at", "-id")[:MATTERS_LIMIT])
+
+
+def open_matters(user, *, category: str, id_indexes=(), phone_indexes=(), petitioner_ids=()) -> list[Petition]:
+    """The petitioner's petitions in the same category that are not yet 办结, among those the user
+    may know: registering another one is a duplicate unless the clerk says why it is new."""
+    return _matters(petitions_known(user), category=category, id_indexes=id_indexes,
+                    phone_indexes=phone_indexes, petitioner_ids=petitioner_ids, statuses=OPEN_STATES)
+
+
+def final_matters(*, category: str, id_indexes=(), phone_indexes=(), petitioner_ids=(),
+                  user=None) -> list[Petition]:
+    """The petitioner's matters in the same category that reached 复核终结 (status `final`): the
+    same facts and reasons are not accepted again (S22 Art 36, 不再受理). With `user`, only those
+    the user may know (intake); without, every one (for services that decide, never for display)."""
+    qs = petitions_known(user) if user is not None else Petition.objects.all()
+    return _matters(qs, category=category, id_indexes=id_indexes, phone_indexes=phone_indexes,
+                    petitioner_ids=petitioner_ids, statuses=[Status.FINAL])
 
 
 # ---- the 信访人 list -----------------------------------------------------------------------------

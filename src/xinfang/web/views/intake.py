@@ -23,7 +23,9 @@ from django.views.decorators.http import require_POST
 
 from xinfang.common import crypto
 from xinfang.common.errors import ApplicationError, NotFound
+from xinfang.common.validators import ID_EARLIEST_BIRTH, ID_MESSAGES, ID_PROVINCES
 from xinfang.petitions import lookup
+from xinfang.petitions.choices import Status
 from xinfang.petitions.selectors import accuser_hidden, petition_get
 
 from .. import intake_forms as forms
@@ -42,7 +44,7 @@ def intake_view(request):
     return redirect("web:intake_channel", channel=channel)
 
 
-def _form_context(request, data: forms.IntakeInput, *, error: ApplicationError | None = None) -> dict:
+def _form_context(request, data: forms.IntakeInput, *, review: forms.Review | None = None) -> dict:
     spec = forms.CHANNELS[data.channel]
     repeat = None
     if data.values.get("repeat_of"):
@@ -50,32 +52,56 @@ def _form_context(request, data: forms.IntakeInput, *, error: ApplicationError |
             repeat = petition_get(request.user, data.values["repeat_of"])
         except NotFound:
             repeat = None
-    error_field = forms.input_name(error.field) if error else ""
+    review = review or forms.Review()
+    problems = review.ordered(data.rows)
+    errors = {name: message for name, _label, message in problems}
     first = f"p-0-{spec.columns[0]}"
-    autofocus = error_field or first
-    if error_field == "petitioners":  # too many representatives, or a person entered twice
+    autofocus = problems[0][0] if problems else first
+    if autofocus == "petitioners":  # too many representatives, or a person entered twice
         autofocus = "p-0-rep" if data.representatives > settings.XINFANG["MAX_REPRESENTATIVES"] else first
+    elif autofocus == "duplicate_choice":
+        autofocus = "duplicate_choice"
+    elif autofocus == "":
+        autofocus = first
     for row in data.rows:
         prefix = f"p-{row.index}-"
-        row.error = error_field[len(prefix):] if error_field.startswith(prefix) else ""
+        row.errors = {name[len(prefix):]: message for name, message in errors.items() if name.startswith(prefix)}
+        if "reuse" in row.errors:
+            row.errors.setdefault("phone", row.errors.pop("reuse"))
         row.autofocus = autofocus[len(prefix):] if autofocus.startswith(prefix) else ""
     return {
         "active": "intake", "spec": spec, "data": data, "rows": data.rows, "autofocus": autofocus,
         "template_row": forms.Row("__i__"), "columns": spec.columns,
         "channel_label": dict(forms.choices()["channels"])[data.channel],
-        "error": error, "error_field": error_field,
+        "problems": problems, "errors": errors, "error_field": problems[0][0] if problems else "",
+        "review": review, "finals": [(p, forms.final_warning(p)) for p in review.finals],
+        "confirm_options": _confirm_options(data, review),
         "units": forms.clerk_units(request.user), "repeat": repeat,
         "category_options": lookup.category_options(), "region_options": lookup.region_options(request.user),
         "unit_options": lookup.unit_options(request.user), "max_reps": settings.XINFANG["MAX_REPRESENTATIVES"],
         "group_min": settings.XINFANG["GROUP_MIN"], "collective_min": settings.XINFANG["COLLECTIVE_MIN"],
-        "lost_files": [f.name for f in data.files] if error else [],
+        "lost_files": [f.name for f in data.files] if problems else [],
+        "id_check": {"messages": {k: str(m) for k, m in ID_MESSAGES.items()}, "provinces": sorted(ID_PROVINCES),
+                     "earliest": ID_EARLIEST_BIRTH.isoformat(), "today": timezone.localdate().isoformat()},
         **forms.choices(),
     }
 
 
+def _confirm_options(data: forms.IntakeInput, review: forms.Review) -> list[dict]:
+    """The matters the clerk may link the new petition to, 复核终结 ones first, and which is chosen."""
+    chosen = review.chosen or (forms.CHOICE_REPEAT + data.values.get("repeat_of", "")
+                               if data.values.get("repeat_of") else "")
+    out = []
+    for p in review.matters:
+        value = f"{forms.CHOICE_REPEAT}{p.pk}"
+        out.append({"p": p, "value": value, "final": p.status == Status.FINAL, "checked": value == chosen})
+    return out
+
+
 @login_required
 def intake_channel_view(request, channel):
-    """The form for one channel; POST registers (422 with everything kept on a refusal)."""
+    """The form for one channel; POST registers. Every problem of the form is reported at once (422,
+    everything kept), and so is a duplicate or 复核终结 matter that needs the clerk's choice."""
     if channel not in forms.CHANNELS:
         raise Http404
     if not forms.clerk_units(request.user):
@@ -84,10 +110,14 @@ def intake_channel_view(request, channel):
     if request.method != "POST":
         return render(request, "web/intake/form.html", _form_context(request, forms.IntakeInput.blank(channel)))
     data = forms.IntakeInput.from_post(channel, request.POST, request.FILES)
+    review = data.review(request.user)
+    if not review.ok:
+        return render(request, "web/intake/form.html", _form_context(request, data, review=review), status=422)
     try:
-        petition, code = forms.register(actor=request.user, data=data)
-    except ApplicationError as exc:
-        return render(request, "web/intake/form.html", _form_context(request, data, error=exc),
+        petition, code = forms.register(actor=request.user, data=data, review=review)
+    except ApplicationError as exc:  # the service's own checks still refused
+        review.errors = {forms.input_name(exc.field): exc.message}
+        return render(request, "web/intake/form.html", _form_context(request, data, review=review),
                       status=422 if exc.code == "invalid" else exc.status)
     codes = request.session.get(SESSION_CODES, {})
     codes = dict(list(codes.items())[-9:])  # a few receipts may be pending; never more
@@ -106,7 +136,8 @@ def intake_channel_view(request, channel):
 @require_POST
 def intake_lookup_view(request):
     """The earlier petitions of whoever matches the petitioner row being typed (htmx). POST, so
-    that ID numbers and phones never appear in URLs or access logs."""
+    that ID numbers and phones never appear in URLs or access logs. With the category typed so far,
+    a matter of theirs in that category that reached 复核终结 is flagged (不再受理, S22 Art 36)."""
     typed = {"id_number": "", "phone": "", "name": ""}
     row = "0"
     for key, value in request.POST.items():
@@ -120,6 +151,11 @@ def intake_lookup_view(request):
         typed[name] = value.strip()[:64]
     keys = lookup.lookup_keys(**typed)
     matches = lookup.petitioner_matches(request.user, **keys) if any(keys.values()) else []
+    category = lookup.category_code(request.POST.get("category", "")[:200]) or ""
+    for m in matches:
+        m.finals = [(p, forms.final_warning(p)) for p in lookup.final_matters(
+            user=request.user, category=category, petitioner_ids=[m.petitioner.pk])] if category else []
+        m.reusable = forms.reusable(m.petitioner)
     return render(request, "web/intake/_lookup.html", {
         "matches": matches, "keys": keys, "typed": any(typed.values()), "row": row, "who": typed["name"],
         "total": sum(m.total for m in matches), "open_total": sum(m.open_total for m in matches)})
