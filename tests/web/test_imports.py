@@ -12,7 +12,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from xinfang.petitions import importer
+from xinfang.imports import limits
+from xinfang.imports.access import resolve_unit
+from xinfang.imports.committing import import_table
+from xinfang.imports.fields import FIELDS
+from xinfang.imports.mapping import match_headers
+from xinfang.imports.progress import progress_path
+from xinfang.imports.reading import read_table
 from xinfang.petitions.models import ImportJob, Petition, Petitioner
 
 VALID_ID = "11010519491231002X"
@@ -174,7 +180,7 @@ def test_unusable_uploads_never_500(clerk_client, f, message):
 
 
 def test_too_many_rows(clerk_client, monkeypatch):
-    monkeypatch.setattr(importer, "MAX_ROWS", 2)
+    monkeypatch.setattr(limits, "MAX_ROWS", 2)
     response = clerk_client.post("/imports/", {"file": csv_file(rows())})
     assert response.status_code == 422 and "最多2行" in response.content.decode()
 
@@ -191,7 +197,7 @@ def test_progress_endpoint(clerk_client, users):
     assert 'data-phase="validate"' in html and "1 / 4" in html and "width: 25%" in html
     assert 'hx-trigger="every 1s"' in html
     ImportJob.objects.filter(pk=job.pk).update(message="write", processed_rows=0)
-    path = importer._progress_path(job.pk)
+    path = progress_path(job.pk)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("3")  # the write phase reports through the side file on SQLite
     html = clerk_client.get(f"/imports/{job.pk}/progress/").content.decode()
@@ -228,9 +234,9 @@ def test_the_template_is_generated_and_imports_back(clerk_client, users):
     assert response.status_code == 200 and response["Content-Type"] == XLSX
     assert "attachment" in response["Content-Disposition"]
     data = response.content
-    table = importer.read_table(data, "template.xlsx")
-    mapping = importer.match_headers(table.headers)
-    assert set(mapping) == set(importer.FIELDS)  # every column of the template is recognised
+    table = read_table(data, "template.xlsx")
+    mapping = match_headers(table.headers)
+    assert set(mapping) == set(FIELDS)  # every column of the template is recognised
     assert table.rows == []
     wb = load_workbook(io.BytesIO(data))
     ws = wb.worksheets[0]
@@ -242,10 +248,9 @@ def test_the_template_is_generated_and_imports_back(clerk_client, users):
             ws.cell(row=2, column=i, value=values[cell.value])
     buf = io.BytesIO()
     wb.save(buf)
-    table = importer.read_table(buf.getvalue(), "filled.xlsx")
+    table = read_table(buf.getvalue(), "filled.xlsx")
     user = users["demo_clerk"]
-    result = importer.import_table(table, importer.match_headers(table.headers), actor=user,
-                                   unit=importer.resolve_unit(user, None))
+    result = import_table(table, match_headers(table.headers), actor=user, unit=resolve_unit(user, None))
     assert result.errors == [] and result.created == 1
     p = Petition.objects.get()
     assert p.is_urgent and p.category.code == "010101" and p.petitioners.get().id_number == VALID_ID
@@ -296,7 +301,7 @@ def test_browser_bad_row_is_reported_and_nothing_imported(org, login, live_serve
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_browser_progress_polls_until_done(org, login, live_server):
-    from xinfang.petitions.tasks import import_petitions_job
+    from xinfang.imports.tasks import import_petitions_job
 
     page = login("demo_clerk")
     page.goto(live_server.url + "/imports/")

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "xinfang.petitions",
     "xinfang.workflow",
     "xinfang.oversight",
+    "xinfang.imports",
     "xinfang.knowledge",
     "xinfang.reports",
     "xinfang.api",

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from . import calendar_admin  # noqa: F401  (registers the calendar's admin)
 from .models import ActionGrant, DeadlinePolicy
 
 

@@ -1,6 +1,6 @@
 """批量导入: upload a ledger, check the mapping on a preview, import it in the background.
 
-Thin views over `xinfang.petitions.importer`: parse the form, call one service, render.
+Thin views over `xinfang.imports`: parse the form, call one service, render.
 """
 
 from __future__ import annotations
@@ -15,7 +15,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from xinfang.common.errors import ApplicationError, NotFound
-from xinfang.petitions import importer
+from xinfang.imports import limits
+from xinfang.imports.access import register_units
+from xinfang.imports.fields import FIELD_ORDER, field_label
+from xinfang.imports.mapping import mapping_from_columns, mapping_problems
+from xinfang.imports.progress import job_progress
+from xinfang.imports.selectors import import_job_get, import_job_preview, import_jobs_of
+from xinfang.imports.services import import_job_create, import_job_start, import_job_update
 from xinfang.petitions.choices import Channel, DemandType, Nature
 from xinfang.petitions.models import ImportJob
 from xinfang.reports.exports import table_xlsx
@@ -27,19 +33,19 @@ ERRORS_SHOWN = 500
 
 def _job_or_404(request, job_id) -> ImportJob:
     try:
-        return importer.import_job_get(request.user, job_id)
+        return import_job_get(request.user, job_id)
     except NotFound:
         raise Http404 from None
 
 
 def _field_choices():
-    return [("", _("（不导入）"))] + [(name, f"{importer.field_label(name)}") for name in importer.FIELD_ORDER]
+    return [("", _("（不导入）"))] + [(name, f"{field_label(name)}") for name in FIELD_ORDER]
 
 
 @login_required
 def import_view(request):
     """The upload form and the user's recent imports."""
-    units = importer.register_units(request.user)
+    units = register_units(request.user)
     error, status = None, 200
     if request.method == "POST":
         upload = request.FILES.get("file")
@@ -47,14 +53,14 @@ def import_view(request):
             error = ApplicationError(_("您没有登记信访件的权限。"), "illegal_transition")
         elif upload is None:
             error = ApplicationError(_("请选择要导入的文件（.xlsx 或 .csv）。"), "invalid", "file")
-        elif upload.size > importer.MAX_BYTES:
+        elif upload.size > limits.MAX_BYTES:
             error = ApplicationError(_("文件过大：不能超过%(mb)d MB。请拆分后分批导入。") % {
-                "mb": importer.MAX_BYTES >> 20}, "invalid", "file")
+                "mb": limits.MAX_BYTES >> 20}, "invalid", "file")
         else:
             try:
-                job = importer.import_job_create(actor=request.user, filename=upload.name, data=upload.read(),
-                                                 unit_code=request.POST.get("unit") or None,
-                                                 channel=request.POST.get("channel", ""))
+                job = import_job_create(actor=request.user, filename=upload.name, data=upload.read(),
+                                        unit_code=request.POST.get("unit") or None,
+                                        channel=request.POST.get("channel", ""))
             except ApplicationError as exc:
                 error = exc
             else:
@@ -64,8 +70,8 @@ def import_view(request):
         return _export(request)
     return render(request, "web/imports/index.html", {
         "active": "imports", "units": units, "channels": Channel.choices, "error": error,
-        "jobs": importer.import_jobs_of(request.user), "max_rows": importer.MAX_ROWS,
-        "max_mb": importer.MAX_BYTES >> 20, "values": request.POST,
+        "jobs": import_jobs_of(request.user), "max_rows": limits.MAX_ROWS,
+        "max_mb": limits.MAX_BYTES >> 20, "values": request.POST,
     }, status=status)
 
 
@@ -77,7 +83,7 @@ def _export(request):
         headers=[(_("文件名"), 36), (_("上传时间"), 18), (_("登记单位"), 22), (_("状态"), 10), (_("行数"), 8),
                  (_("已导入"), 8)],
         rows=([j.filename, j.created_at, j.unit.name, j.get_state_display(), j.total_rows or "",
-               j.created_count or ""] for j in importer.import_jobs_of(request.user)))
+               j.created_count or ""] for j in import_jobs_of(request.user)))
     return xlsx_download(request, made, title=title, data={"table": "imports"})
 
 
@@ -87,7 +93,7 @@ def _posted_mapping(request, headers: list[str]) -> dict[str, str]:
         key = f"map_{i}"
         if key in request.POST:
             chosen[i] = request.POST.get(key, "")
-    return importer.mapping_from_columns(headers, chosen)
+    return mapping_from_columns(headers, chosen)
 
 
 def _job_context(request, job: ImportJob, *, error=None, mapping=None) -> dict:
@@ -98,7 +104,7 @@ def _job_context(request, job: ImportJob, *, error=None, mapping=None) -> dict:
            "running": job.state in (ImportJob.State.QUEUED, ImportJob.State.RUNNING)}
     if ctx["editable"]:
         try:
-            ctx["preview"] = importer.import_job_preview(job, mapping=mapping)
+            ctx["preview"] = import_job_preview(job, mapping=mapping)
         except ApplicationError as exc:
             ctx["file_error"] = exc
             ctx["editable"] = False
@@ -113,10 +119,10 @@ def import_job_view(request, job_id):
     job = _job_or_404(request, job_id)
     if request.method == "POST":
         try:
-            preview = importer.import_job_preview(job)
+            preview = import_job_preview(job)
             mapping = _posted_mapping(request, preview.table.headers)
-            importer.import_job_update(actor=request.user, job=job, mapping=mapping,
-                                       channel=request.POST.get("channel", job.channel))
+            import_job_update(actor=request.user, job=job, mapping=mapping,
+                              channel=request.POST.get("channel", job.channel))
         except ApplicationError as exc:
             job.refresh_from_db()
             # htmx swaps only successful responses: the error is shown inside the swapped form
@@ -134,14 +140,14 @@ def import_commit_view(request, job_id):
     job = _job_or_404(request, job_id)
     try:
         if any(k.startswith("map_") for k in request.POST):
-            preview = importer.import_job_preview(job)
+            preview = import_job_preview(job)
             mapping = _posted_mapping(request, preview.table.headers)
-            importer.import_job_update(actor=request.user, job=job, mapping=mapping,
-                                       channel=request.POST.get("channel", job.channel))
-            problems = importer.mapping_problems(mapping, job.channel)
+            import_job_update(actor=request.user, job=job, mapping=mapping,
+                              channel=request.POST.get("channel", job.channel))
+            problems = mapping_problems(mapping, job.channel)
             if problems:
                 raise ApplicationError(problems[0], "invalid", "mapping")
-        importer.import_job_start(actor=request.user, job=job)
+        import_job_start(actor=request.user, job=job)
     except ApplicationError as exc:
         job.refresh_from_db()
         return render(request, "web/imports/job.html", _job_context(request, job, error=exc), status=exc.status)
@@ -149,7 +155,7 @@ def import_commit_view(request, job_id):
 
 
 def _progress_context(job: ImportJob) -> dict:
-    phase, done, total = importer.job_progress(job)
+    phase, done, total = job_progress(job)
     percent = int(done * 100 / total) if total else 0
     return {"phase": phase, "done": done, "total": total, "percent": percent}
 
@@ -188,6 +194,12 @@ TEMPLATE_COLUMNS = [
     ("是否紧急", 10, "选填。是/否。"),
     ("是否匿名", 10, "选填。是/否。"),
     ("涉法涉诉", 10, "选填。是/否。"),
+    ("状态", 10, "选填，历史台账用。已登记、已受理、办理中（按已受理导入）、已答复、已办结；不填时按所填的最晚时间确定。"),
+    ("受理时间", 18, "选填。已受理、已答复、已办结的必填；不早于收到时间，不晚于今天。"),
+    ("答复时间", 18, "选填。出具处理意见的时间；已答复、已办结的必填；不早于受理时间。"),
+    ("办结时间", 18, "选填。已办结的必填；不早于答复时间。"),
+    ("处理结果", 12, "选填。支持、解释说明、不予支持；已答复、已办结的必填。"),
+    ("承办单位", 16, "选填。单位代码或全称；默认为登记单位。"),
 ]
 
 
@@ -201,7 +213,7 @@ def import_template_view(request):
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    if not importer.register_units(request.user):
+    if not register_units(request.user):
         raise Http404
     wb = Workbook()
     ws = wb.active
@@ -216,7 +228,7 @@ def import_template_view(request):
         cell.comment = Comment(note, "xinfang")
         letter = get_column_letter(i)
         ws.column_dimensions[letter].width = width
-        if header == "收到时间":
+        if header in ("收到时间", "受理时间", "答复时间", "办结时间"):
             for row in range(2, 1002):
                 ws.cell(row=row, column=i).number_format = "yyyy-mm-dd hh:mm"
         if header in ("身份证号", "联系电话", "原编号", "内容分类", "问题属地"):
@@ -228,6 +240,7 @@ def import_template_view(request):
         "性质": [str(label) for _v, label in Nature.choices],
         "诉求类型": [str(label) for _v, label in DemandType.choices],
         "是否紧急": ["是", "否"], "是否匿名": ["是", "否"], "涉法涉诉": ["是", "否"],
+        "状态": ["已登记", "已受理", "办理中", "已答复", "已办结"], "处理结果": ["支持", "解释说明", "不予支持"],
     }
     for i, (header, _w, _n) in enumerate(TEMPLATE_COLUMNS, start=1):
         if header in lists:
@@ -240,7 +253,7 @@ def import_template_view(request):
         help_ws.append([header, note])
     help_ws.append([])
     help_ws.append([_("说明"), _("每次最多导入%(n)d行。全部行校验无误才会导入，任何一行有错误则全部不导入，并列出每一处错误。")
-                    % {"n": importer.MAX_ROWS}])
+                    % {"n": limits.MAX_ROWS}])
     help_ws.append([_("示例"), "2026-03-02 09:30 | 来访 | 小区物业违规收取停车费 | …… | 张三 | 13800138000"])
     help_ws.column_dimensions["A"].width = 14
     help_ws.column_dimensions["B"].width = 100

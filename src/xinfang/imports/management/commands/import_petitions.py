@@ -1,7 +1,9 @@
 """`xinfang import petitions FILE [--column FIELD=HEADER …] [--channel C] [--unit CODE] --user USERNAME`.
 
 Every row is checked first and all errors are reported together; only a file without errors is
-imported, in one transaction (all rows or none). Exit status 1 when anything failed.
+imported, in one transaction (all rows or none). Exit status 1 when anything failed. Optional columns
+carry how far a legacy case got (状态, 受理时间, 答复时间, 办结时间, 处理结果, 承办单位: see
+`xinfang.imports.handling`).
 """
 
 from __future__ import annotations
@@ -15,19 +17,15 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
 from xinfang.common.errors import ApplicationError
+from xinfang.imports.access import resolve_unit
+from xinfang.imports.cells import channel_code
+from xinfang.imports.committing import import_table
+from xinfang.imports.errors import error_report_lines
+from xinfang.imports.fields import FIELD_ORDER, field_label
+from xinfang.imports.limits import MAX_BYTES
+from xinfang.imports.mapping import match_headers, parse_mapping_args
+from xinfang.imports.reading import read_table
 from xinfang.petitions.choices import Channel
-from xinfang.petitions.importer import (
-    FIELD_ORDER,
-    MAX_BYTES,
-    channel_code,
-    error_report_lines,
-    field_label,
-    import_table,
-    match_headers,
-    parse_mapping_args,
-    read_table,
-    resolve_unit,
-)
 
 PHASES = {"validate": "校验", "write": "写入"}
 
