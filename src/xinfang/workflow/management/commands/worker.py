@@ -1,25 +1,45 @@
-"""`xinfang worker [--once] [--interval SECONDS]`: the background process (DESIGN §8).
+"""`xinfang worker [--once] [--interval SECONDS] [--poll SECONDS]`: the background process (DESIGN §8).
 
-Each pass refreshes the stored deadlines' warning levels, closes petitions whose 复查/复核 window
-passed unused, and runs every queued django-tasks job of the database backend. Without `--once`
-it repeats every interval until SIGTERM or Ctrl+C, finishing the job at hand first.
+Two kinds of work, on their own clocks:
+
+- queued django-tasks jobs of the database backend (notices after every move, imports): looked for
+  every `--poll` seconds (default 1) and run one after the other as long as any is ready, so a
+  notice is issued within seconds of the move that named it. Jobs queued while the worker runs, in
+  the last `FRESH_SECONDS`, run before an older backlog (the thousands of notices a demo load or an
+  import leaves, everything queued before the worker started), so a backlog never keeps the notice
+  a clerk is waiting for;
+- deadline sweeps (warning levels, automatic 办结 when the 复查/复核 window passed): every
+  `--interval` seconds (default 60) in a thread of their own, so a long sweep over a large database
+  never holds up the jobs.
+
+A long run of jobs reports its progress ("后台任务处理中 1200/5000") every `PROGRESS_SECONDS`, and a
+long sweep says it is still running. `--once` does one sweep and runs every ready job, then exits.
+SIGTERM or Ctrl+C stops after the job at hand; a second one stops at once.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import signal
 import threading
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import close_old_connections
+from django.db import OperationalError, close_old_connections, connections
+from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 
 from xinfang.workflow.services import deadlines_sweep, petitions_close_expired
 
 logger = logging.getLogger("xinfang.worker")
+
+FRESH_SECONDS = 15  # jobs queued this recently run before older ones
+PROGRESS_SECONDS = 10.0  # how often a long run of jobs reports its progress
+PROGRESS_MIN = 20  # a run of at least this many jobs reports its progress
+SWEEP_NOTE_SECONDS = 30.0  # how often a long sweep says it is still running
+STOP_WAIT_SECONDS = 5.0  # on stop, how long to let a running sweep finish
 
 
 def _database_backend(alias: str):
@@ -34,84 +54,204 @@ def _database_backend(alias: str):
     return backend if isinstance(backend, DatabaseBackend) else None
 
 
+def _sweep() -> tuple[int, int]:
+    """One deadline sweep: (warning levels changed, petitions closed automatically)."""
+    return deadlines_sweep(), petitions_close_expired()
+
+
+class _SweepThread(threading.Thread):
+    """A sweep on its own thread (and so its own database connection), closed when it ends."""
+
+    def __init__(self):
+        super().__init__(name="xinfang-sweep", daemon=True)
+        self.started = time.monotonic()
+        self.result: tuple[int, int] | None = None
+
+    def run(self):
+        try:
+            self.result = _sweep()
+        except Exception:
+            logger.exception("deadline sweep failed")
+        finally:
+            connections.close_all()  # this thread's connections only
+
+
 class Command(BaseCommand):
-    help = _("后台任务进程：检查办理时限并更新预警等级、复查复核期限届满自动办结、执行排队的后台任务。")
+    help = _("后台任务进程：执行排队的后台任务（每秒检查），检查办理时限并更新预警等级、复查复核期限届满自动办结。")
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help=_("只执行一轮后退出"))
         parser.add_argument("--interval", type=float, default=60.0,
-                            help=_("两轮之间的间隔秒数（默认60）"))
+                            help=_("两次时限检查之间的间隔秒数（默认60）"))
+        parser.add_argument("--poll", type=float, default=1.0,
+                            help=_("没有任务时，检查新任务的间隔秒数（默认1）"))
         parser.add_argument("--queue", default="*", help=_("处理的任务队列，逗号分隔，* 表示全部（默认）"))
         parser.add_argument("--backend", default="default", help=_("django-tasks 后端别名（默认 default）"))
 
-    def handle(self, *args, once=False, interval=60.0, queue="*", backend="default", **options):
+    def handle(self, *args, once=False, interval=60.0, poll=1.0, queue="*", backend="default", **options):
         if interval < 0 or interval != interval:
             raise CommandError(_("间隔秒数应为非负数。"))
-        self.stopping = False
-        self.current_worker = None
+        if not poll > 0 or poll == float("inf"):
+            raise CommandError(_("检查新任务的间隔秒数应为正数。"))
+        self.stopping, self.once = False, once
+        self.interval, self.poll = interval, poll
         self.queues = [q.strip() for q in queue.split(",") if q.strip()] or ["*"]
         self.backend_alias = backend
         self.worker_id = get_random_string(32)
+        self.sweeper: _SweepThread | None = None
+        self.next_sweep = self.sweep_noted = 0.0
+        self.fresh_since = None  # running: what was queued before the start is backlog
         self._configure_logging(options.get("verbosity", 1))
         previous = self._install_signals()
         try:
-            while True:
-                self._pass(raise_errors=once)
-                if once or self.stopping:
-                    break
-                self._sleep(interval)
-                if self.stopping:
-                    break
-                close_old_connections()
+            if once:
+                self._once()
+            else:
+                self._forever()
         except KeyboardInterrupt:
             self.stopping = True
         finally:
             self._restore_signals(previous)
+            self._wait_for_sweep()
         if self.stopping:
-            self.stdout.write(_("后台任务进程已停止。"))
+            self._say(_("后台任务进程已停止。"))
 
     @staticmethod
     def _configure_logging(verbosity: int) -> None:
-        """Per-job log lines of django-tasks only with -v 2 or more; the pass summary says how many ran."""
+        """Per-job log lines of django-tasks only with -v 2 or more; the worker's own lines say how
+        many ran."""
         from django_tasks_db.compat import TASKS_LOGGER
 
         level = {0: logging.CRITICAL, 1: logging.WARNING, 2: logging.INFO}.get(verbosity, logging.DEBUG)
         for name in ("django_tasks_db", TASKS_LOGGER):
             logging.getLogger(name).setLevel(level)
 
-    # ---- one pass ---------------------------------------------------------------------------
+    def _say(self, text: str) -> None:
+        self.stdout.write(f"{timezone.localtime():%Y-%m-%d %H:%M:%S} {text}")
 
-    def _pass(self, raise_errors: bool) -> None:
-        steps = (("sweep", deadlines_sweep), ("close", petitions_close_expired), ("tasks", self._run_tasks))
-        done = {}
-        for name, step in steps:
+    # ---- --once ----------------------------------------------------------------------------
+
+    def _once(self) -> None:
+        try:
+            swept, closed = _sweep()
+        except Exception as exc:
+            raise CommandError(_("后台任务执行失败（%(step)s）：%(err)s") % {"step": "sweep", "err": exc}) from exc
+        ran = self._drain()
+        self._say(_("时限检查：预警等级更新 %(sweep)s 件；自动办结 %(close)s 件；执行后台任务 %(tasks)s 个。") % {
+            "sweep": swept, "close": closed, "tasks": ran})
+
+    # ---- running ---------------------------------------------------------------------------
+
+    def _forever(self) -> None:
+        self.fresh_since = timezone.now()
+        waiting = self._ready().count() if _database_backend(self.backend_alias) else 0
+        self._say(_("后台任务进程已启动：待处理任务 %(n)d 个；每 %(poll)s 秒检查新任务，每 %(interval)s 秒检查时限。") % {
+            "n": waiting, "poll": f"{self.poll:g}", "interval": f"{self.interval:g}"})
+        while not self.stopping:
+            self._tick()
+            ran = self._drain()
             if self.stopping:
                 break
-            try:
-                done[name] = step()
-            except Exception as exc:
-                if raise_errors:
-                    raise CommandError(_("后台任务执行失败（%(step)s）：%(err)s") % {"step": name, "err": exc}) from exc
-                logger.exception("worker step %s failed", name)
-                done[name] = None
-        self.stdout.write(_("时限检查：预警等级更新 %(sweep)s 件；自动办结 %(close)s 件；执行后台任务 %(tasks)s 个。") % {
-            k: ("-" if done.get(k) is None else done[k]) for k in ("sweep", "close", "tasks")})
+            if not ran:
+                self._sleep(self.poll)
+            close_old_connections()
 
-    def _run_tasks(self) -> int:
-        """Run every ready job of the database backend, then return how many ran."""
-        backend = _database_backend(self.backend_alias)
-        if backend is None:
+    def _tick(self) -> None:
+        """Between jobs and polls: report a finished sweep, note a long one, start the next when due."""
+        if self.once:
+            return
+        now = time.monotonic()
+        sweeper = self.sweeper
+        if sweeper is not None and not sweeper.is_alive():
+            self.sweeper = None
+            if sweeper.result is not None:
+                swept, closed = sweeper.result
+                self._say(_("时限检查：预警等级更新 %(sweep)d 件；自动办结 %(close)d 件（用时 %(s).1f 秒）。") % {
+                    "sweep": swept, "close": closed, "s": now - sweeper.started})
+            else:
+                self._say(_("时限检查失败，详见日志；%(s)d 秒后重试。") % {"s": max(self.next_sweep - now, 0)})
+        elif sweeper is not None and now - self.sweep_noted >= SWEEP_NOTE_SECONDS:
+            self.sweep_noted = now
+            self._say(_("时限检查进行中（已用 %(s)d 秒）；后台任务照常执行。") % {"s": now - sweeper.started})
+        if self.sweeper is None and now >= self.next_sweep and not self.stopping:
+            self.sweeper = _SweepThread()
+            self.sweep_noted = now
+            self.next_sweep = now + self.interval
+            self.sweeper.start()
+
+    def _wait_for_sweep(self) -> None:
+        sweeper = self.sweeper
+        if sweeper is not None and sweeper.is_alive():
+            sweeper.join(STOP_WAIT_SECONDS)
+            if sweeper.is_alive():  # its writes are row by row: stopping leaves nothing half done
+                self._say(_("时限检查未完成，下次启动时重新检查。"))
+
+    # ---- jobs ------------------------------------------------------------------------------
+
+    def _ready(self):
+        from django_tasks_db.models import DBTaskResult
+
+        ready = DBTaskResult.objects.ready().filter(backend_name=self.backend_alias)
+        if "*" not in self.queues:
+            ready = ready.filter(queue_name__in=self.queues)
+        return ready
+
+    def _claim(self):
+        """The next job, claimed for this worker (row locks: several workers are safe); None when
+        none is ready. Fresh jobs first (queued in the last FRESH_SECONDS, and since the worker
+        started), then the backlog; each by priority, then oldest first."""
+        from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
+
+        ready = self._ready()
+        if not ready.exists():  # a plain read first: an idle worker takes no write lock every second
+            return None
+        since = timezone.now() - dt.timedelta(seconds=FRESH_SECONDS)
+        fresh = ready.filter(enqueued_at__gte=max(since, self.fresh_since or since))
+        try:
+            with exclusive_transaction(ready.db):
+                job = fresh.get_locked() or ready.get_locked()
+                if job is not None:
+                    job.claim(self.worker_id)
+        except OperationalError as exc:
+            if is_locked_database_exception(exc):  # busy: try again on the next round
+                return None
+            raise
+        return job
+
+    def _drain(self) -> int:
+        """Run ready jobs until none is left (or the worker is stopping); returns how many ran."""
+        if _database_backend(self.backend_alias) is None:
             return 0
+        from django_tasks_db.compat import TaskResultStatus
         from django_tasks_db.management.commands.db_worker import Worker
 
-        worker = Worker(queue_names=self.queues, interval=0, batch=True, backend_name=self.backend_alias,
+        runner = Worker(queue_names=self.queues, interval=0, batch=True, backend_name=self.backend_alias,
                         startup_delay=False, max_tasks=None, worker_id=self.worker_id, excluded_queue_names=[])
-        self.current_worker = worker
-        try:
-            worker.run()
-        finally:
-            self.current_worker = None
-        return getattr(worker, "_run_tasks", 0)
+        ran = failed = 0
+        total = 0  # the size of this run, known once it has started
+        reported = time.monotonic()
+        while not self.stopping:
+            job = self._claim()
+            if job is None:
+                break
+            if not ran:
+                total = 1 + self._ready().count()
+                if total >= PROGRESS_MIN:
+                    self._say(_("后台任务：待处理 %(n)d 个，开始处理。") % {"n": total})
+            runner.run_task(job)
+            ran += 1
+            failed += job.status == TaskResultStatus.FAILED
+            now = time.monotonic()
+            if total >= PROGRESS_MIN and now - reported >= PROGRESS_SECONDS:
+                reported = now
+                total = ran + self._ready().count()  # jobs keep coming while a backlog runs
+                self._say(_("后台任务处理中 %(done)d/%(total)d（失败 %(failed)d 个）") % {
+                    "done": ran, "total": total, "failed": failed})
+            self._tick()
+            close_old_connections()
+        if ran and not self.once:
+            self._say(_("执行后台任务 %(n)d 个（失败 %(failed)d 个）。") % {"n": ran, "failed": failed})
+        return ran
 
     # ---- stopping ---------------------------------------------------------------------------
 
@@ -121,15 +261,13 @@ class Command(BaseCommand):
             left = end - time.monotonic()
             if left <= 0:
                 return
-            time.sleep(min(left, 0.5))
+            time.sleep(min(left, 0.25))
 
     def _on_signal(self, signum, frame) -> None:
         if self.stopping:  # a second signal: stop now, even in the middle of a job
             raise KeyboardInterrupt
-        logger.warning("received %s, stopping after the current step", signal.Signals(signum).name)
+        logger.warning("received %s, stopping after the current job", signal.Signals(signum).name)
         self.stopping = True
-        if self.current_worker is not None:
-            self.current_worker.running = False  # the job at hand finishes; no new one starts
 
     def _install_signals(self) -> dict:
         if threading.current_thread() is not threading.main_thread():
