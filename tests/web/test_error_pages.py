@@ -170,3 +170,13 @@ def test_a_missing_petition_in_a_real_browser(org, login, live_server):
     page.locator("a[data-back]").click()
     page.wait_for_load_state("networkidle")
     assert page.url == live_server.url + "/"
+
+
+def test_an_expired_form_is_a_chinese_403_not_djangos_csrf_page(org, users):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(users["demo_clerk"])
+    response = client.post("/search/saved/", {"name": "我的查询"}, HTTP_REFERER="http://testserver/search/")
+    assert response.status_code == 403
+    page = text(response)
+    assert "页面已过期" in page and 'href="/" data-home>返回首页' in page and 'href="http://testserver/search/" data-back' in page
+    assert "CSRF verification failed" not in page and "Forbidden" not in page

@@ -97,6 +97,12 @@ def permission_denied(request, exception=None):
                        _("您没有权限查看此页面或执行此操作。如需办理，请联系本单位的系统管理员。"), "forbidden")
 
 
+def csrf_failure(request, reason=""):
+    """A form posted from a page that has expired (signed out meanwhile, or opened long ago)."""
+    return _error_page(request, 403, _("页面已过期"),
+                       _("页面已过期或登录状态已变化，本次提交未被处理。请返回上一页，刷新后重新提交。"), "csrf_failed")
+
+
 def page_not_found(request, exception=None):
     return _error_page(request, 404, _("页面不存在"),
                        _("您要访问的页面或信访件不存在，或者不在您的管辖范围内。请检查网址，或从首页重新进入。"), "not_found")
