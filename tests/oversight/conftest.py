@@ -40,9 +40,9 @@ def walk(act):
     def _walk(p, to):
         p = act("demo_dept_dispatcher", p, "accept", handler="demo_handler")
         p = act("demo_handler", p, "draft_reply", **REPLY)
-        p = act("demo_leader", p, "approve_reply")
+        p = act("demo_leader", p, "approve_reply", delivered=True)  # handed over
         if to == "closed":
-            p = act("demo_dept_dispatcher", p, "close", note="已落实，予以办结。")
+            p = act("demo_dept_dispatcher", p, "close", note="已落实，信访人书面表示满意。", waiver=True)
         return p
 
     return _walk

@@ -61,7 +61,7 @@ def closed_petition(register, act, settings, tmp_path):
             basis="《特种设备安全法》第三十九条。")
         act("demo_leader", p, "approve_reply")
         act("demo_clerk", p, "evaluate", level="satisfied")
-        act("demo_dept_dispatcher", p, "close", note="已办结")
+        act("demo_dept_dispatcher", p, "close", note="信访人书面表示满意，不再申请复查", waiver=True)
         for event in PetitionEvent.objects.filter(petition=p).order_by("at", "id"):
             notices_for_event(event.pk)
     from xinfang.petitions.models import Petition

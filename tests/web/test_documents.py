@@ -50,7 +50,7 @@ def closed(register, act, media):
         act("demo_dept_dispatcher", p, "accept", handler="demo_handler")
         act("demo_handler", p, "draft_reply", outcome="support", text="已督促物业公司修复电梯。", basis="《特种设备安全法》")
         act("demo_leader", p, "approve_reply")
-        act("demo_dept_dispatcher", p, "close", note="已办结")
+        act("demo_dept_dispatcher", p, "close", note="信访人书面表示满意，不再申请复查", waiver=True)
         _issue_all(p)
     return p
 

@@ -590,7 +590,11 @@ def _appeal_window(ctx: Ctx, kind: str, message: str) -> None:
     if window is None:
         if Deadline.objects.filter(petition=ctx.petition, kind=kind, cancelled=False).exists():
             raise ApplicationError(message, "illegal_transition")
+        # no recorded delivery: the petitioner has the opinion all the same; the request is taken and
+        # its window recorded as opened and used today, so the statistics see the 复查 like any other
         ctx.data["before_delivery"] = True
+        dl.deadline_open(ctx.petition, kind, ctx.today, unit=ctx.petition.handling_unit or ctx.petition.receiving_unit)
+        dl.deadlines_meet(ctx.petition, kind, at=ctx.now)
         return
     if ctx.today > window.due:
         raise ApplicationError(message, "illegal_transition")
