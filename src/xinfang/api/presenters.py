@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from xinfang.petitions.models import Petition
-from xinfang.petitions.selectors import accuser_hidden
+from xinfang.petitions.selectors import PetitionTexts, accuser_hidden, petition_texts
 from xinfang.workflow.choices import DeadlineKind
 from xinfang.workflow.services import allowed_actions
 
@@ -12,9 +12,12 @@ def _ref(obj):
     return {"code": obj.code, "name": obj.name} if obj is not None else None
 
 
-def petition_list_item(p: Petition) -> dict:
+def petition_list_item(p: Petition, user, *, texts: PetitionTexts | None = None) -> dict:
+    """A petition's row in lists; its title as `user` may see it (masked outside an accusation's
+    handling chain, S22 Art 30)."""
+    texts = texts or petition_texts(user, p)
     return {
-        "id": p.pk, "number": p.number, "title": p.title, "channel": p.channel, "status": p.status,
+        "id": p.pk, "number": p.number, "title": texts.title, "channel": p.channel, "status": p.status,
         "status_label": p.get_status_display(), "visit_kind": p.visit_kind, "headcount": p.headcount,
         "received_at": p.received_at, "receiving_unit": _ref(p.receiving_unit),
         "handling_unit": _ref(p.handling_unit), "category": _ref(p.category), "due_on": p.due_on,
@@ -29,6 +32,7 @@ def petitioners_hidden(user, p: Petition) -> bool:
 
 def petition_detail(user, p: Petition) -> dict:
     hidden = petitioners_hidden(user, p)
+    texts = petition_texts(user, p)
     people = [] if hidden else [
         {"id": link.petitioner.pk, "name": link.petitioner.masked_name,
          "id_number": link.petitioner.masked_id_number, "phone": link.petitioner.masked_phone,
@@ -39,9 +43,9 @@ def petition_detail(user, p: Petition) -> dict:
                   "working_days": d.working_days, "provisional": d.provisional, "met_at": d.met_at,
                   "open": d.is_open}
                  for d in p.deadlines.exclude(cancelled=True).order_by("start", "id")]
-    data = petition_list_item(p)
+    data = petition_list_item(p, user, texts=texts)
     data.update({
-        "content": p.content, "demands": p.demands, "nature": p.nature, "demand_type": p.demand_type,
+        "content": texts.content, "demands": texts.demands, "nature": p.nature, "demand_type": p.demand_type,
         "problem_region": _ref(p.problem_region), "accused_unit": _ref(p.accused_unit),
         "accused_person": p.accused_person, "is_first": p.is_first,
         "repeat_of": p.repeat_of.number if p.repeat_of_id else None,
@@ -56,7 +60,9 @@ def petition_detail(user, p: Petition) -> dict:
     return data
 
 
-def event_item(e) -> dict:
+def event_item(e, texts: PetitionTexts) -> dict:
+    """A timeline event; its note and data as the user of `texts` (`petition_texts`) may see them."""
+    e = texts.event(e)
     return {"id": e.pk, "action": e.action, "label": e.label,
             "from_status": e.from_status, "to_status": e.to_status, "actor": e.actor_name,
             "unit": e.unit.name if e.unit_id else None, "at": e.at, "note": e.note, "data": e.data}

@@ -1,7 +1,9 @@
-"""Chinese text normalisation."""
+"""Chinese text normalisation, and masking of the identifiers typed into free text."""
 
+import functools
 import re
 import unicodedata
+from collections.abc import Iterable
 
 _WS = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
 
@@ -30,3 +32,67 @@ def has_bad_characters(text: str) -> bool:
     except UnicodeEncodeError:
         return True
     return False
+
+
+# ---- identifiers in free text (accusers' identities, DESIGN §5) ---------------------------------
+
+_D = "[0-9\uff10-\uff19]"  # ASCII and full-width digits (typed text may hold either)
+_SEP = "[ \u3000\uff0d-]"  # between digit groups: a space or a hyphen (also full-width)
+_ALNUM = "0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a"
+_IDENTIFIERS = re.compile(
+    rf"(?<![{_ALNUM}])(?:"  # never inside a longer run of letters or digits
+    # 18-character ID number (6 + 8 + 4 with optional separators; the last may be X)
+    rf"(?P<id18>[1-9\uff11-\uff19]{_D}{{5}}{_SEP}?{_D}{{8}}{_SEP}?{_D}{{3}}[0-9Xx\uff10-\uff19\uff38\uff58])"
+    # the old 15-digit ID number
+    rf"|(?P<id15>[1-9\uff11-\uff19]{_D}{{14}})"
+    # mobile: 1[3-9]x xxxx xxxx (3-4-4, optional separators), optional +86 / 0086 / 86 / (+86) prefix
+    rf"|(?P<mobile_prefix>(?:[+\uff0b]|00)?86{_SEP}?|[(\uff08][+\uff0b]?86[)\uff09]{_SEP}?)?"
+    rf"(?P<mobile>[1\uff11][3-9\uff13-\uff19]{_D}{_SEP}?{_D}{{4}}{_SEP}?{_D}{{4}})"
+    # landline: area code 010 / 02x / 0xxx (optionally in brackets), 7 or 8 digits, optional extension
+    rf"|(?P<area>[(\uff08]?[0\uff10](?:[1\uff11][0\uff10]|[2\uff12]{_D}|[3-9\uff13-\uff19]{_D}{{2}})[)\uff09]?)"
+    rf"{_SEP}?"
+    rf"(?P<local>[1-9\uff11-\uff19]{_D}{{2,3}}{_SEP}?{_D}{{4}})"
+    rf"(?P<ext>(?:[-\uff0d]|转|分机){_D}{{1,6}})?"
+    rf")(?![{_ALNUM}])")
+
+
+def _digits(text: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text) if ch.isalnum())
+
+
+def _mask_match(match: re.Match) -> str:
+    from .crypto import mask_id_number, mask_phone
+
+    if match["id18"] or match["id15"]:
+        return mask_id_number(_digits(match[0]).upper())
+    if match["mobile"]:
+        prefix = match["mobile_prefix"] or ""
+        return prefix + mask_phone(_digits(match["mobile"]))
+    local = _digits(match["local"])
+    sep = match[0][len(match["area"]):match.start("local") - match.start()]
+    return match["area"] + sep + "*" * (len(local) - 4) + local[-4:] + (match["ext"] or "")
+
+
+@functools.lru_cache(maxsize=256)
+def _names_re(names: tuple[str, ...]) -> re.Pattern | None:
+    # longest first, so 欧阳娜娜 is masked whole before a shorter name inside it
+    usable = sorted({n for n in names if len(n) >= 2}, key=len, reverse=True)
+    return re.compile("|".join(re.escape(n) for n in usable)) if usable else None
+
+
+def mask_identifiers(text: str | None, names: Iterable[str] = ()) -> str:
+    """`text` with the personal identifiers typed into it masked the way screens mask petitioner fields
+    (DESIGN §5): mainland ID numbers (18 characters, the last may be X, and the old 15-digit ones) as
+    110101********1234, mobile numbers (with or without +86, spaces or hyphens between the digits) as
+    138****8000, landlines as 010-****5678, and each of `names` (the petitioners' names, two characters
+    or more) where it appears verbatim as 张*. Other numbers (petition numbers such as XF-2026-000123,
+    dates, amounts) stay as they are. A pure function: nothing stored changes."""
+    if not text:
+        return text or ""
+    from .crypto import mask_name
+
+    text = _IDENTIFIERS.sub(_mask_match, text)
+    pattern = _names_re(tuple(n.strip() for n in names if n and n.strip()))
+    if pattern is not None:
+        text = pattern.sub(lambda m: mask_name(m[0]), text)
+    return text

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, QuerySet
+from collections.abc import Sequence
+from functools import cached_property
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from xinfang.common.errors import NotFound
+from xinfang.common.text import mask_identifiers
 from xinfang.org.jurisdiction import is_global, units_of, visible_unit_ids
 
 from .choices import Nature
-from .models import Category, Petition, PetitionAccess, Petitioner
+from .models import Category, Petition, PetitionAccess, Petitioner, PetitionPetitioner
 
 
 def petitions_visible(user) -> QuerySet[Petition]:
@@ -79,17 +83,13 @@ def petition_list(user, *, status=None, channel=None, q=None, unit=None, visit_k
     if warning_level:
         qs = qs.filter(warning_level=warning_level)
     if unit:
-        from django.db.models import Q
-
         qs = qs.filter(Q(receiving_unit__code=unit) | Q(handling_unit__code=unit))
     if q:
-        from django.db.models import Q
-
         from .search import text_q
 
         q = str(q).strip()[:100]
         cond = text_q(q)
-        qs = qs.filter(Q(number=q) | cond) if cond is not None else qs
+        qs = without_masked_matches(user, qs.filter(Q(number=q) | cond), q) if cond is not None else qs
     return qs.order_by("-received_at", "-id")
 
 
@@ -135,3 +135,146 @@ def category_ref(value, *, field: str, label: str) -> Category | None:
 def accuser_hidden(user, petition: Petition) -> bool:
     """An accuser's identity is shown only inside the handling chain (S22 Art 30, DESIGN §5)."""
     return petition.nature == Nature.ACCUSATION and not in_handling_chain(user, petition)
+
+
+# ---- the free texts of a petition as a user may see them (S22 Art 30, DESIGN §5) -----------------
+
+class _View:
+    """A read-only stand-in for a model instance with some attributes replaced, for rendering and
+    presenting only (nothing can be saved through it)."""
+
+    def __init__(self, obj, **replaced):
+        self.__dict__.update(replaced, _obj=obj)
+
+    def __getattr__(self, name):
+        return getattr(self.__dict__["_obj"], name)
+
+    def __setattr__(self, name, value):
+        raise AttributeError("read-only view")
+
+
+class PetitionTexts:
+    """The free texts of one petition (title, content, demands, timeline notes, replies) as one user
+    may see them. Outside an accusation's handling chain (`accuser_hidden`) the identifiers typed
+    into them are masked: ID numbers, mobile and landline numbers, and the petitioners' own names
+    (`common.text.mask_identifiers`); inside it, and for every other petition, they are the stored
+    texts. Masking happens here, at read time; nothing stored changes. Every path that shows these
+    texts (petition page, tables, search, API, exports, dossier) goes through `petition_texts`."""
+
+    def __init__(self, petition: Petition, *, masked: bool, names: Sequence[str] = ()):
+        self.petition = petition
+        self.masked = masked
+        self.names = tuple(names)
+
+    def mask(self, text):
+        """One free text of this petition as the user may see it (None and "" stay as they are)."""
+        if not self.masked or not text:
+            return text
+        return mask_identifiers(text, self.names)
+
+    def mask_data(self, value):
+        """Every string inside a JSON-like value (an event's data) through `mask`."""
+        if not self.masked:
+            return value
+        if isinstance(value, str):
+            return self.mask(value)
+        if isinstance(value, dict):
+            return {k: self.mask_data(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.mask_data(v) for v in value]
+        return value
+
+    @cached_property
+    def title(self) -> str:
+        return self.mask(self.petition.title)
+
+    @cached_property
+    def content(self) -> str:
+        return self.mask(self.petition.content)
+
+    @cached_property
+    def demands(self) -> str:
+        return self.mask(self.petition.demands)
+
+    def petition_view(self):
+        """The petition itself, or (masked) a read-only view of it with the masked texts."""
+        if not self.masked:
+            return self.petition
+        return _View(self.petition, title=self.title, content=self.content, demands=self.demands)
+
+    def event(self, e):
+        """A timeline event with its note and data as the user may see them."""
+        return _View(e, note=self.mask(e.note), data=self.mask_data(e.data)) if self.masked else e
+
+    def events(self, events):
+        return [self.event(e) for e in events]
+
+    def reply(self, r):
+        """A reply (处理/复查/复核意见) with its text and basis as the user may see them."""
+        return _View(r, text=self.mask(r.text), basis=self.mask(r.basis)) if self.masked else r
+
+
+def petitioner_names(petition: Petition) -> list[str]:
+    """The names of the petition's petitioners (from prefetched links when there are)."""
+    if "petitioner_links" in getattr(petition, "_prefetched_objects_cache", {}):
+        return [link.petitioner.name for link in petition.petitioner_links.all()]
+    return list(PetitionPetitioner.objects.filter(petition=petition).values_list("petitioner__name", flat=True))
+
+
+def petition_texts(user, petition: Petition) -> PetitionTexts:
+    """The free texts of `petition` as `user` may see them (see `PetitionTexts`)."""
+    if accuser_hidden(user, petition):
+        return PetitionTexts(petition, masked=True, names=petitioner_names(petition))
+    return PetitionTexts(petition, masked=False)
+
+
+def _outside_chain_accusations(user) -> Q:
+    """The accusations whose handling chain `user` is not in (the Q form of `accuser_hidden`)."""
+    chain = [u.pk for u in units_of(user)]
+    return (Q(nature=Nature.ACCUSATION) & ~Q(receiving_unit_id__in=chain) & ~Q(handling_unit_id__in=chain)
+            & ~Q(review_unit_id__in=chain))
+
+
+def _found_in(terms, tokens: list[str]) -> bool:
+    """The search index's own matching rule (`search.text_q`) applied to `tokens` in memory."""
+    joined = " " + " ".join(tokens) + " "
+    for kind, term in terms:
+        if kind == "prefix":
+            if not any(t.startswith(term[0]) for t in tokens):
+                return False
+        elif " " + " ".join(term) + " " not in joined:
+            return False
+    return True
+
+
+def without_masked_matches(user, qs: QuerySet[Petition], q) -> QuerySet[Petition]:
+    """`qs` (a text search for `q`) without the accusations the user would find only through what is
+    masked for them: a search for an accuser's ID number, phone or name must not point at the
+    accusation from outside its handling chain (S22 Art 30). Such an accusation is kept when its
+    masked texts match `q` too, or when `q` is its tracking number."""
+    from .search import document_tokens, query_terms
+
+    q = str(q or "").strip()
+    if not q or is_global(user):
+        return qs
+    terms = query_terms(q)
+    if not terms:
+        return qs
+    rows = list(qs.filter(_outside_chain_accusations(user)).order_by()
+                .values_list("pk", "number", "title", "content", "demands"))
+    if not rows:
+        return qs
+    names: dict[int, list[str]] = {}
+    for i in range(0, len(rows), 1000):
+        part = [r[0] for r in rows[i:i + 1000]]
+        for pid, name in PetitionPetitioner.objects.filter(petition_id__in=part).values_list(
+                "petition_id", "petitioner__name"):
+            names.setdefault(pid, []).append(name)
+    drop = []
+    for pid, number, *texts in rows:
+        if number == q.upper():
+            continue
+        masked = [mask_identifiers(t, names.get(pid, ())) for t in texts]
+        if not _found_in(terms, document_tokens(*masked)):
+            drop.append(pid)
+    return qs.exclude(pk__in=drop) if drop else qs

@@ -22,10 +22,11 @@ from django.utils import timezone
 
 from xinfang.petitions.choices import Status
 from xinfang.petitions.models import Petition
+from xinfang.petitions.selectors import PetitionTexts, accuser_hidden, petitioner_names
 from xinfang.workflow.selectors import petition_events
 
 from .models import IssuedDocument
-from .notices.content import cn_date, cn_datetime
+from .notices.content import carries_identity, cn_date, cn_datetime
 from .notices.render import PDF_FONTS
 from .notices.services import file_present
 
@@ -115,17 +116,24 @@ def _anchor_pages(document) -> dict[str, int]:
 
 
 def dossier_build(petition: Petition, *, actor=None, hidden: bool = False) -> bytes:
-    """The dossier of a finished petition as PDF bytes."""
+    """The dossier of a finished petition as PDF bytes.
+
+    `hidden` (or an `actor` outside an accusation's handling chain) leaves the accuser out (S22 Art
+    30): no petitioners, the identifiers typed into the title, content, timeline and replies masked
+    (`PetitionTexts`), and the notices that name the petitioner listed but not merged."""
     from pypdf import PdfReader, PdfWriter
 
+    hidden = hidden or (actor is not None and accuser_hidden(actor, petition))
+    texts = PetitionTexts(petition, masked=hidden, names=petitioner_names(petition) if hidden else ())
     now = timezone.localtime()
-    events = petition_events(petition)
-    replies = list(petition.replies.select_related("unit").filter(approved_at__isnull=False).order_by("approved_at"))
+    events = texts.events(petition_events(petition))
+    replies = [texts.reply(r) for r in
+               petition.replies.select_related("unit").filter(approved_at__isnull=False).order_by("approved_at")]
 
     # issued notices, as issued
     notices: list[Entry] = []
     for doc in IssuedDocument.objects.filter(petition=petition).select_related("unit").order_by("created_at", "id"):
-        if not file_present(doc.pdf):
+        if not file_present(doc.pdf) or (hidden and carries_identity(doc.kind)):
             notices.append(Entry(doc.title, doc.number, cn_date(doc.created_at), doc.unit.name))
             continue
         data = _read(doc.pdf)
@@ -162,7 +170,7 @@ def dossier_build(petition: Petition, *, actor=None, hidden: bool = False) -> by
             row["how"] = "文件缺失"
         attachments.append(row)
 
-    context = {"p": petition, "events": events, "replies": replies, "hidden": hidden,
+    context = {"p": texts.petition_view(), "events": events, "replies": replies, "hidden": hidden,
                "petitioners": _petitioners(petition, hidden), "retention": retention_period(petition),
                "attachments": attachments, "now": now, "actor": actor, "received_date": cn_date(petition.received_at),
                "received": cn_datetime(petition.received_at), "closed": cn_date(petition.closed_at),

@@ -31,7 +31,7 @@ from openpyxl.utils import get_column_letter
 
 from xinfang.common import crypto
 from xinfang.petitions.choices import Channel, Nature, Status, VisitKind, WarningLevel
-from xinfang.petitions.selectors import accuser_hidden
+from xinfang.petitions.selectors import accuser_hidden, petition_texts
 from xinfang.workflow.selectors import staff_name
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -71,6 +71,15 @@ def petitioner_label(user, petition) -> str:
     return "、".join(n for n in names if n)
 
 
+def _texts(user, petition):
+    """The petition's free texts as this user may see them (identifiers masked outside an
+    accusation's handling chain, S22 Art 30), worked out once per row."""
+    texts = getattr(petition, "_export_texts", None)
+    if texts is None:
+        texts = petition._export_texts = petition_texts(user, petition)
+    return texts
+
+
 def _labels(choices) -> dict[str, str]:
     """value -> translated label, resolved once (Model.get_FOO_display re-translates on every call)."""
     return {value: str(label) for value, label in choices}
@@ -86,9 +95,9 @@ def petition_columns() -> list[tuple[str, int, object]]:
         (_("信访形式"), 10, lambda u, p: channel.get(p.channel, p.channel)),
         (_("来访类型"), 8, lambda u, p: kind.get(p.visit_kind, p.visit_kind)),
         (_("人数"), 6, lambda u, p: p.headcount),
-        (_("标题"), 36, lambda u, p: p.title),
-        (_("反映内容"), 60, lambda u, p: p.content),
-        (_("诉求"), 30, lambda u, p: p.demands),
+        (_("标题"), 36, lambda u, p: _texts(u, p).title),
+        (_("反映内容"), 60, lambda u, p: _texts(u, p).content),
+        (_("诉求"), 30, lambda u, p: _texts(u, p).demands),
         (_("内容分类"), 16, lambda u, p: p.category.name if p.category_id else ""),
         (_("性质"), 12, lambda u, p: nature.get(p.nature, p.nature)),
         (_("问题属地"), 14, lambda u, p: p.problem_region.name if p.problem_region_id else ""),
@@ -121,7 +130,8 @@ def petitions_xlsx(user, qs, *, criteria: Sequence[tuple[str, str]] = (), title:
     _write_info(wb, _info_rows(
         user, title or _("信访件查询结果"), criteria, [(_("件数"), rows)],
         [_("结果超过%(n)d件，仅导出前%(n)d件；请缩小查询范围。") % {"n": max_rows}] if truncated else [],
-        [(_("个人信息"), _("信访人姓名已脱敏；检举控告类信访件对承办链条以外的人员不显示信访人。"))]))
+        [(_("个人信息"), _("信访人姓名已脱敏；检举控告类信访件对承办链条以外的人员不显示信访人。")),
+         (_("个人信息"), _("检举控告类信访件对承办链条以外的人员：标题、内容和诉求中的身份证号、电话号码和信访人姓名已脱敏。"))]))
     return _saved(wb), rows, truncated
 
 

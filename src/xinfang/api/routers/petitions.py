@@ -15,7 +15,13 @@ except ImportError:  # django-ninja < 1.6 takes a (status, body) tuple
 
 from xinfang.common.errors import ApplicationError
 from xinfang.org.models import Unit
-from xinfang.petitions.selectors import petition_by_ref, petition_get, petition_list, petitions_similar
+from xinfang.petitions.selectors import (
+    petition_by_ref,
+    petition_get,
+    petition_list,
+    petition_texts,
+    petitions_similar,
+)
 from xinfang.petitions.services import PetitionerInput, attachment_add
 from xinfang.workflow.selectors import petition_events
 from xinfang.workflow.services import petition_act, petition_register
@@ -100,7 +106,7 @@ def list_petitions(request, filters: Query[ListFilters]):
     total = qs.count()
     rows = qs[(page - 1) * page_size: page * page_size]
     return {"count": total, "page": page, "page_size": page_size,
-            "results": [petition_list_item(p) for p in rows]}
+            "results": [petition_list_item(p, request.user) for p in rows]}
 
 
 @router.get("/petitions/{petition_id}", response=PetitionOut, summary="信访件详情")
@@ -124,7 +130,8 @@ def act(request, petition_id: PetitionId, action: str, payload: Body[dict]):
 @router.get("/petitions/{petition_id}/events", response=list[EventOut], summary="流转记录")
 def events(request, petition_id: PetitionId):
     petition = petition_get(request.user, petition_id)
-    return [event_item(e) for e in petition_events(petition)]
+    texts = petition_texts(request.user, petition)
+    return [event_item(e, texts) for e in petition_events(petition)]
 
 
 @router.get("/petitions/{petition_id}/similar", response=list[PetitionListOut], summary="相似信访件")
@@ -133,7 +140,7 @@ def similar(request, petition_id: PetitionId):
     # "the same person's other petitions" would name a hidden accuser by association, both ways
     if petitioners_hidden(request.user, petition):
         return []
-    return [petition_list_item(p) for p in petitions_similar(request.user, petition)
+    return [petition_list_item(p, request.user) for p in petitions_similar(request.user, petition)
             if not petitioners_hidden(request.user, p)]
 
 

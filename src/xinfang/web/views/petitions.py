@@ -11,7 +11,7 @@ from xinfang.common.errors import ApplicationError, NotFound
 from xinfang.org.selectors import units_all
 from xinfang.oversight.selectors import ownership_panel
 from xinfang.petitions import selectors as petition_selectors
-from xinfang.petitions.selectors import accuser_hidden
+from xinfang.petitions.selectors import accuser_hidden, petition_texts
 from xinfang.workflow.selectors import petition_events
 from xinfang.workflow.services import allowed_actions, petition_act
 from xinfang.workflow.transitions import TABLE
@@ -29,6 +29,8 @@ def _petition_or_404(request, petition_id):
 def _detail_context(request, petition, *, failed_action=None, error=None, values=None):
     hidden = accuser_hidden(request.user, petition)
     links = [] if hidden else list(petition.petitioner_links.select_related("petitioner"))
+    # title, content, demands, timeline notes and replies as this user may see them (S22 Art 30)
+    texts = petition_texts(request.user, petition)
     actions = []
     for name in allowed_actions(request.user, petition):
         actions.append({"name": name, "label": TABLE[name].label, "fields": FORMS.get(name, ()),
@@ -37,10 +39,11 @@ def _detail_context(request, petition, *, failed_action=None, error=None, values
     needs_units = any(f.kind == "unit" for a in actions for f in a["fields"])
     needs_handlers = any(f.kind == "handler" for a in actions for f in a["fields"])
     return {
-        "p": petition, "links": links, "hidden": hidden, "events": petition_events(petition),
+        "p": petition, "links": links, "hidden": hidden, "texts": texts,
+        "events": texts.events(petition_events(petition)),
         "actions": actions, "error": error,
         "deadlines": petition.deadlines.exclude(cancelled=True).order_by("start", "id"),
-        "replies": petition.replies.select_related("unit", "drafted_by", "approved_by"),
+        "replies": [texts.reply(r) for r in petition.replies.select_related("unit", "drafted_by", "approved_by")],
         "units": units_all() if needs_units else [],
         "handlers": handler_choices(petition) if needs_handlers else [],
         "similar": petition_selectors.petitions_similar(request.user, petition, limit=10),
