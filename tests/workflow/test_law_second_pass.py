@@ -603,6 +603,15 @@ def test_an_objection_rejected_by_the_router_stays_with_the_unit(clock, register
     assert act("demo_dept_dispatcher", p, "accept").status == Status.ACCEPTED
 
 
+def test_accepting_withdraws_a_pending_objection(clock, register, act):
+    p, _ = register()
+    p = act("demo_dispatcher", p, "forward", unit="DH-ZJ")
+    p = act("demo_dept_dispatcher", p, "object", reason="不属于本单位职责")
+    p = act("demo_dept_dispatcher", p, "accept")
+    assert Route.objects.get(petition=p).objection == "withdrawn"
+    refused(lambda: act("demo_dispatcher", p, "confirm_objection"), p, "illegal_transition")
+
+
 # ---- 退回修改 ---------------------------------------------------------------------------------------
 
 def test_a_returned_draft_stays_in_the_history_and_the_revision_is_approved(clock, register, act):

@@ -265,6 +265,10 @@ def do_accept(ctx: Ctx) -> None:
         raise ApplicationError(_("只有初信初访事项可以简易办理。"), "invalid", "fast_track")
     if p.handling_unit_id is None:
         p.handling_unit = p.receiving_unit
+    pending = pending_objection(p)
+    if pending is not None:  # accepting withdraws the unit's own objection
+        pending.objection, pending.objection_decided_at = "withdrawn", ctx.now
+        pending.save(update_fields=["objection", "objection_decided_at"])
     p.accepted_at = ctx.now
     dl.deadlines_meet(p, "route", "accept", "object", at=ctx.now)
     dl.deadline_open(p, "handle", ctx.today, unit=p.handling_unit)
