@@ -289,6 +289,15 @@ def test_reuse_refused_for_another_id_number_and_kept_masked(clerk, register):
     assert Petition.objects.count() == 1
 
 
+def test_reuse_refused_for_another_name_without_an_id_number(clerk, register):
+    _earlier, person = _known(register)
+    rows = _rows({"name": "张三丰", "phone": person.masked_phone, "reuse": str(person.pk)})
+    response = clerk.post("/intake/visit/", intake_data(rows=rows, category=OTHER_CATEGORY))
+    assert response.status_code == 422
+    assert 'data-for="p-0-name">姓名与所选的已登记信访人不一致' in _html(response)
+    assert Petition.objects.count() == 1 and Petitioner.objects.count() == 1
+
+
 def test_reuse_of_a_petitioner_outside_the_jurisdiction_is_refused(users, register):
     theirs, _ = register(actor=users["demo_clerk2"], problem_region="990103001",
                          petitioners=[PetitionerInput(name="王五", phone="13700137000", address="西山区某村")])
@@ -411,11 +420,26 @@ def test_browser_reuse_and_duplicate_confirmation(org, register, login, live_ser
     page.fill("input[name=p-0-name]", "张三")
     page.click("input[name=p-0-id_number]")
     page.keyboard.type(ID_A)
-    page.wait_for_selector("#lk-0 .repeat-warning")
+    page.wait_for_selector("#lk-0 .tag:has-text('身份证号一致')")  # the answer to the whole number, not to the name
+    with page.expect_response("**/intake/lookup/"):
+        page.keyboard.press("Enter")  # leaving the field asks once more (its change event)
+    page.wait_for_selector("#lk-0 .tag:has-text('身份证号一致')")
     page.click(f"#lk-0 button[data-reuse='{person.pk}']")
     assert page.input_value("input[name=p-0-phone]") == person.masked_phone
     assert page.input_value("input[name=p-0-address]") == person.masked_address
     assert PHONE not in page.content() and ADDRESS not in page.content()
+    # the full values only through the audited reveal, which needs a reason
+    page.click("#lk-0 button[data-reveal-url]")
+    page.wait_for_selector("#lk-0 .reveal-slot .field-error")
+    assert "事由" in page.inner_text("#lk-0 .reveal-slot")
+    assert not AuditEntry.objects.filter(action="petitioner.reveal").exists()
+    page.fill("#lk-0 [data-reveal-reason]", "登记时核对联系电话")
+    page.click("#lk-0 button[data-reveal-url]")
+    page.wait_for_selector("#lk-0 .reveal-slot .revealed")
+    assert PHONE in page.inner_text("#lk-0 .reveal-slot") and ADDRESS in page.inner_text("#lk-0 .reveal-slot")
+    entry = AuditEntry.objects.get(action="petitioner.reveal")
+    assert entry.data["reason"] == "登记时核对联系电话"
+    assert page.input_value("input[name=p-0-phone]") == person.masked_phone  # the field stays masked
     page.fill("input[name=title]", "停车收费问题再次反映")
     page.fill("textarea[name=content]", "物业仍在收取停车费。")
     page.fill("input[name=problem_region]", "示范省 / 示范市 / 东湖区 / 城关街道")

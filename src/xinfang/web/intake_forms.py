@@ -379,6 +379,11 @@ class IntakeInput:
                 and lookup.person_indexes(id_numbers=[id_number])[0] != {person.id_number_index}:
             rv.add(prefix + "id_number", _("身份证号与所选的已登记信访人不一致，不能使用其登记的电话和地址。"))
             return
+        if not id_number and normalise(r.name) and normalise(r.name) != person.name:
+            # without an ID number the phone and the name find the person: another name would put
+            # this person's phone on someone else's record
+            rv.add(prefix + "name", _("姓名与所选的已登记信访人不一致，不能使用其登记的电话和地址。"))
+            return
         phone, address = person.phone, person.address
         if phone and r.phone in ("", person.masked_phone):
             r.use_phone = phone

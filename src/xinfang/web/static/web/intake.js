@@ -124,7 +124,7 @@
   function reveal(button) {
     var box = button.closest(".reuse");
     var reason = box.querySelector("[data-reveal-reason]");
-    var slot = box.querySelector(".reveal-slot");
+    var where = "#" + box.closest(".lk-slot").id + ' .reuse[data-petitioner="' + box.dataset.petitioner + '"]';
     var body = new FormData();
     body.append("reason", reason.value);
     var token = form.querySelector("input[name=csrfmiddlewaretoken]");
@@ -133,6 +133,10 @@
       headers: {"X-CSRFToken": token ? token.value : "", "HX-Request": "true"},
     }).then(function (response) {
       return response.text().then(function (html) {
+        // the look-up may have answered again meanwhile: show it in the panel on the page now
+        var current = document.querySelector(where) || box;
+        var slot = current.querySelector(".reveal-slot");
+        reason = current.querySelector("[data-reveal-reason]");
         var doc = new DOMParser().parseFromString(html, "text/html");
         if (response.ok) {
           var shown = doc.querySelector(".revealed");
