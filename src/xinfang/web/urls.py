@@ -90,4 +90,5 @@ urlpatterns = [
     path("petitions/<int:petition_id>/dossier.pdf", document_views.dossier_view, name="dossier"),
     path("petitions/<int:petition_id>/documents/regenerate/", document_views.documents_regenerate_view,
          name="documents_regenerate"),
+    path("petitions/<int:petition_id>/documents/", document_views.documents_panel_view, name="documents_panel"),
 ]
