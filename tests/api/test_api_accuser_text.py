@@ -92,3 +92,28 @@ def test_the_similar_list_of_the_chain_shows_whole_titles(accusation, clients, p
     similar = clients("demo_clerk").get(f"/petitions/{appeal['id']}/similar").json()
     assert [(s["id"], s["title"]) for s in similar] == [(accusation["id"], TITLE)]
     assert clients("demo_reviewer").get(f"/petitions/{appeal['id']}/similar").json() == []
+
+
+def test_the_kpi_drill_down_lists_masked_titles(accusation, clients):
+    """某项统计数字背后的信访件: the same titles, masked outside the chain."""
+    import datetime as dt
+
+    today = dt.date.today()
+    params = {"from": (today - dt.timedelta(days=3)).isoformat(), "to": (today + dt.timedelta(days=1)).isoformat(),
+              "measure": "items", "limit": 500}
+    for username, title in (("demo_reviewer", M_TITLE), ("demo_clerk", TITLE)):
+        r = clients(username).get("/reports/kpis/petitions", params=params)
+        assert r.status == 200, r.body
+        assert [i["title"] for i in r.json()["items"] if i["id"] == accusation["id"]] == [title], username
+
+
+def test_ownership_lists_mask_the_title_outside_the_chain(accusation, clients):
+    """包案 through the API: a leader outside the chain owns the case; its title reaches them masked."""
+    leader = clients("demo_reviewer")
+    r = leader.post(f"/petitions/{accusation['id']}/ownership", {"leader": "demo_reviewer"})
+    assert r.status == 201, r.body
+    assert r.json()["petition_title"] == M_TITLE
+    assert [o["petition_title"] for o in leader.get("/me/ownerships").json()["results"]] == [M_TITLE]
+    assert leader.get(f"/petitions/{accusation['id']}/ownership").json()["active"]["petition_title"] == M_TITLE
+    inside = clients("demo_clerk").get(f"/petitions/{accusation['id']}/ownership").json()
+    assert inside["active"]["petition_title"] == TITLE

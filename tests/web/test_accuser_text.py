@@ -162,3 +162,43 @@ def test_dossier_outside_the_chain_is_masked(accusation, users, tmp_path):
         assert clear not in text, clear
     text = _pdf_text(dossier_build(accusation, actor=users["demo_handler"]), tmp_path)
     assert NAME in text and "".join(CONTENT.split()) in text
+
+
+def test_my_ownerships_list_masks_the_title_outside_the_chain(accusation, as_user, users):
+    """我的包案: a leader who owns the case without being in its handling chain sees the masked title."""
+    from xinfang.oversight.services import ownership_assign
+
+    leader = users[OUTSIDER]  # a leader of 东湖区人民政府
+    ownership_assign(actor=leader, petition=accusation, leader=leader)
+    html = as_user(OUTSIDER).get("/ownerships/").content.decode()
+    assert accusation.number in html and M_TITLE in html and NAME not in html and PHONE not in html
+
+
+def test_a_typical_case_names_its_source_petition_masked_outside_the_chain(accusation, act, as_user, users):
+    """典型案例 are read by staff of every unit: the source petition's title as the reader may see it."""
+    from xinfang.knowledge.services import case_mark
+
+    act("demo_leader", accusation, "approve_reply")
+    article = case_mark(actor=users["demo_leader"], petition_id=accusation.pk, title="吃拿卡要问题的查处",
+                        body="住建局工作人员吃拿卡要，经查属实。", lesson="实名举报人的身份严格保密。")
+    for username in (OUTSIDER, "demo_clerk2"):  # in the jurisdiction but not the chain; another district
+        html = as_user(username).get(f"/knowledge/{article.pk}/").content.decode()
+        assert accusation.number in html and M_TITLE in html and NAME not in html and PHONE not in html, username
+    html = as_user("demo_handler").get(f"/knowledge/{article.pk}/").content.decode()
+    assert TITLE in html
+
+
+def test_the_bulletins_overdue_list_masks_the_title_outside_the_chain(accusation, users):
+    """信访情况通报: the overdue petitions are listed by title, as the user building it may see them."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from xinfang.reports.bulletin import bulletin_build
+
+    today = timezone.localdate()
+    later = timezone.now() + dt.timedelta(days=120)  # the reply is long overdue by then
+    for username, title in ((OUTSIDER, M_TITLE), ("demo_clerk", TITLE)):
+        data = bulletin_build(users[username], date_from=today - dt.timedelta(days=1), date_to=today, as_of=later)
+        titles = [r["title"] for r in data["tables"]["overdue"] if r["id"] == accusation.pk]
+        assert titles == [title], (username, data["tables"]["overdue"])

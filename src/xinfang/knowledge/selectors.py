@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from xinfang.common.errors import NotFound
 from xinfang.org.admin_scope import is_global_admin
 from xinfang.petitions.models import Category, Petition
-from xinfang.petitions.selectors import petitions_visible
+from xinfang.petitions.selectors import petition_texts, petitions_visible
 
 from .models import Article
 from .services import can_edit, one_line
@@ -47,7 +47,10 @@ def articles_visible(user) -> QuerySet[Article]:
 def _with_refs(user, articles: list[Article]) -> list[Article]:
     """Attach `case_ref` (number, title, visibility of the source petition) and `editable`."""
     ids = {a.petition_id for a in articles if a.petition_id}
-    rows = {p["pk"]: p for p in Petition.objects.filter(pk__in=ids).values("pk", "number", "title")}
+    # the source's title as the reader may see it (an accuser's identity masked outside the chain)
+    rows = {p.pk: {"pk": p.pk, "number": p.number, "title": petition_texts(user, p).title}
+            for p in Petition.objects.filter(pk__in=ids).only(
+                "pk", "number", "title", "nature", "receiving_unit", "handling_unit", "review_unit")}
     visible = set(petitions_visible(user).filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
     for a in articles:
         row = rows.get(a.petition_id)

@@ -20,6 +20,7 @@ from xinfang.common.errors import ApplicationError
 from xinfang.org.choices import UnitKind
 from xinfang.org.jurisdiction import units_of
 from xinfang.petitions.choices import Channel, Status, VisitKind
+from xinfang.petitions.selectors import petition_texts
 
 from . import statistics as st
 
@@ -168,11 +169,12 @@ def _row_dict(row: st.Row, total_items: int, has_data: bool) -> dict:
             "share": share, "previous_items": old["items"], "yoy": chg.as_dict(), "yoy_text": one_change(chg, has_data)}
 
 
-def _overdue_rows(petitions, kind_label: str, today: dt.date) -> list[dict]:
+def _overdue_rows(petitions, kind_label: str, today: dt.date, user=None) -> list[dict]:
     rows = []
     for p in petitions:
         due = p.due_on
-        rows.append({"id": p.pk, "number": p.number, "title": p.title, "kind": kind_label,
+        # the title as `user` may see it: an accuser's identity masked outside the handling chain
+        rows.append({"id": p.pk, "number": p.number, "title": petition_texts(user, p).title, "kind": kind_label,
                      "unit": (p.handling_unit or p.receiving_unit).name, "status": str(Status(p.status).label),
                      "received": timezone.localtime(p.received_at).date().isoformat(),
                      "due": due.isoformat() if due else None,
@@ -224,9 +226,9 @@ def bulletin_build(user, *, date_from: dt.date | None = None, date_to: dt.date |
     today = timezone.localtime(as_of).date()
     # the petitions behind the two overdue counts, from the same query as the counts
     overdue = (_overdue_rows(st.overdue_petitions(collected.get("acc_overdue", []), OVERDUE_LIST_MAX),
-                             _("超期未受理"), today)
+                             _("超期未受理"), today, user)
                + _overdue_rows(st.overdue_petitions(collected.get("rep_overdue", []), OVERDUE_LIST_MAX),
-                               _("超期未答复"), today))
+                               _("超期未答复"), today, user))
 
     kpis = st.kpi_values(cur, old)
     paragraphs = [_visits_sentence(cur, old, has_data, office, period.label()), _total_sentence(cur, old, has_data),

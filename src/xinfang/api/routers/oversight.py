@@ -17,7 +17,7 @@ except ImportError:  # django-ninja < 1.6 takes a (status, body) tuple
         return status, body
 
 from xinfang.oversight import selectors, services
-from xinfang.petitions.selectors import petition_get
+from xinfang.petitions.selectors import petition_get, petition_texts
 
 from ..schemas import PetitionId, Ref, Text
 
@@ -108,10 +108,10 @@ def _user(user) -> dict | None:
     return {"username": user.username, "name": selectors.leader_name(user)}
 
 
-def _item(o) -> dict:
+def _item(o, user) -> dict:
     p = o.petition
-    return {
-        "id": o.pk, "petition": p.pk, "petition_number": p.number, "petition_title": p.title,
+    return {  # the title as `user` may see it: an accuser's identity masked outside the handling chain
+        "id": o.pk, "petition": p.pk, "petition_number": p.number, "petition_title": petition_texts(user, p).title,
         "petition_status": p.status, "petition_status_label": str(p.get_status_display()),
         "leader": _user(o.leader), "unit": {"code": o.unit.code, "name": o.unit.name}, "note": o.note,
         "assigned_by": _user(o.assigned_by), "assigned_at": o.assigned_at, "active": o.ended_at is None,
@@ -125,8 +125,8 @@ def _state(user, petition_id) -> dict:
     petition = petition_get(user, petition_id)
     panel = selectors.ownership_panel(user, petition)
     return {
-        "active": _item(panel.active) if panel.active else None,
-        "history": [_item(o) for o in panel.history],
+        "active": _item(panel.active, user) if panel.active else None,
+        "history": [_item(o, user) for o in panel.history],
         "can_assign": panel.can_assign, "can_end": panel.can_end, "can_transfer": panel.can_transfer,
         "leaders": [{**_user(u), "unit": {"code": unit.code, "name": unit.name}} for u, unit in panel.leaders],
     }
@@ -141,20 +141,20 @@ def ownership(request, petition_id: PetitionId):
 def assign(request, petition_id: PetitionId, payload: OwnershipIn):
     own = services.ownership_assign(actor=request.user, petition=petition_id, leader=payload.leader,
                                     note=payload.note)
-    return Status(201, _item(selectors.ownership_get(request.user, own.pk)))
+    return Status(201, _item(selectors.ownership_get(request.user, own.pk), request.user))
 
 
 @router.post("/petitions/{petition_id}/ownership/end", response=OwnershipOut, summary="解除包案")
 def end(request, petition_id: PetitionId, payload: OwnershipEndIn):
     own = services.ownership_end_current(actor=request.user, petition=petition_id, reason=payload.reason)
-    return _item(selectors.ownership_get(request.user, own.pk))
+    return _item(selectors.ownership_get(request.user, own.pk), request.user)
 
 
 @router.post("/petitions/{petition_id}/ownership/transfer", response={201: OwnershipOut}, summary="转交包案")
 def transfer(request, petition_id: PetitionId, payload: OwnershipTransferIn):
     own = services.ownership_transfer_current(actor=request.user, petition=petition_id, leader=payload.leader,
                                               reason=payload.reason, note=payload.note)
-    return Status(201, _item(selectors.ownership_get(request.user, own.pk)))
+    return Status(201, _item(selectors.ownership_get(request.user, own.pk), request.user))
 
 
 @router.get("/me/ownerships", response=OwnershipPage, summary="我的包案")
@@ -162,4 +162,4 @@ def mine(request, filters: Query[MineFilters]):
     qs = selectors.ownerships_of_leader(request.user, state=filters.state)
     page, size = filters.page, filters.page_size
     return {"count": qs.count(), "page": page, "page_size": size,
-            "results": [_item(o) for o in qs[(page - 1) * size: page * size]]}
+            "results": [_item(o, request.user) for o in qs[(page - 1) * size: page * size]]}

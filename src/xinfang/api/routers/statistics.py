@@ -12,6 +12,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
 from xinfang.common.http import attachment
+from xinfang.petitions.selectors import petition_texts
 from xinfang.reports import bulletin, statistics
 
 from ..schemas import Text
@@ -63,7 +64,8 @@ def kpi_petitions(request, filters: Query[DrillFilters]):
     total = qs.count()
     page = qs.select_related("receiving_unit", "handling_unit")[filters.offset:filters.offset + filters.limit]
     return {"count": total, "measure": filters.measure, "label": statistics.measure_label(filters.measure),
-            "items": [{"id": p.pk, "number": p.number, "title": p.title, "channel": p.channel,
+            "items": [{"id": p.pk, "number": p.number, "title": petition_texts(request.user, p).title,
+                       "channel": p.channel,
                        "visit_kind": p.visit_kind, "headcount": p.headcount, "status": p.status,
                        "received_at": timezone.localtime(p.received_at).isoformat(timespec="seconds"),
                        "unit": (p.handling_unit or p.receiving_unit).code, "due_on": p.due_on}
