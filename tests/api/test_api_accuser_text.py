@@ -10,6 +10,8 @@ import pytest
 
 from xinfang.petitions.models import Petition
 
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
 ID = "11010519491231002X"  # valid GB 11643 (invented)
 NAME = "欧阳明远"
 PHONE = "13900139000"

@@ -37,7 +37,7 @@ def test_happy_path_register_assign_accept_reply_approve(clients, registered):
     assert r.status == 200
     events = r.json()
     assert [e["action"] for e in events] == ["register", "assign", "accept", "draft_reply", "approve_reply"]
-    assert events[1]["to_status"] == "routed" and events[1]["actor"] == "demo_dispatcher"
+    assert events[1]["to_status"] == "routed" and events[1]["actor"] == "东分办"  # staff by name
     assert events[-1]["to_status"] == "replied" and events[-1]["label"] == "审批处理意见"
 
 

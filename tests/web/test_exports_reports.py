@@ -99,7 +99,7 @@ def test_reports_page_exports_every_table(march, as_user):
     assert wb["表2 反映问题分类（按件次排序）"]["D3"].number_format == "0.0"
     assert not any(t.startswith("=") for t in texts(wb))
     about = info(wb)
-    assert about["导出内容"] == "统计报表" and about["导出人"] == "demo_analyst"
+    assert about["导出内容"] == "统计报表" and about["导出人"] == "东统计"  # staff by name
     assert "2026-03-01" in about["条件：统计期间"] and about["条件：单位"] == "全部（本人管辖范围）"
     entry = AuditEntry.objects.filter(action="report.export", actor="demo_analyst").get()
     assert entry.data["report"] == "bulletin" and entry.data["rows"] > 0

@@ -123,16 +123,16 @@ def test_a_bad_row_is_reported_and_nothing_is_imported(clerk_client, settings, d
     settings.TASKS = IMMEDIATE
     job = upload(clerk_client, csv_file(rows(bad_id_row=3)))
     html = clerk_client.get(f"/imports/{job.pk}/").content.decode()
-    assert re.search(r'<tr class="bad" data-row="3">.*?身份证号码无效', html, re.S)  # seen in the preview
+    assert re.search(r'<tr class="bad" data-row="3">.*?身份证号码校验位错误', html, re.S)  # seen in the preview
     with django_capture_on_commit_callbacks(execute=True):
         clerk_client.post(f"/imports/{job.pk}/commit/", mapping_form(html))
     job.refresh_from_db()
     assert job.state == ImportJob.State.FAILED
     assert job.errors == [{"row": 3, "column": "身份证号", "field": "petitioner_id_number",
-                           "message": "身份证号码无效：应为18位，且校验位正确。"}]
+                           "message": "身份证号码校验位错误，请核对最后一位。"}]
     html = clerk_client.get(f"/imports/{job.pk}/").content.decode()
     assert "未导入" in html and "共1处错误（涉及1行），全部未导入" in html
-    assert re.search(r'<tr data-row="3"><td class="num">3</td><td>身份证号</td><td>身份证号码无效', html)
+    assert re.search(r'<tr data-row="3"><td class="num">3</td><td>身份证号</td><td>身份证号码校验位错误', html)
     assert Petition.objects.count() == 0 and Petitioner.objects.count() == 0
     assert "重新导入" in html  # the mapping can be changed and the job run again
 
@@ -291,7 +291,7 @@ def test_browser_bad_row_is_reported_and_nothing_imported(org, login, live_serve
     report.wait_for()
     assert report.locator("tbody tr").count() == 1
     cells = report.locator("tbody tr td").all_inner_texts()
-    assert cells == ["3", "身份证号", "身份证号码无效：应为18位，且校验位正确。"]
+    assert cells == ["3", "身份证号", "身份证号码校验位错误，请核对最后一位。"]
     assert "全部未导入" in page.inner_text("main")
     assert Petition.objects.count() == 0 and Petitioner.objects.count() == 0
     job = ImportJob.objects.get()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from xinfang.petitions.models import Petition
 from xinfang.petitions.selectors import PetitionTexts, accuser_hidden, petition_texts
 from xinfang.workflow.choices import DeadlineKind
+from xinfang.workflow.selectors import event_actor
 from xinfang.workflow.services import allowed_actions
 
 
@@ -64,5 +65,5 @@ def event_item(e, texts: PetitionTexts) -> dict:
     """A timeline event; its note and data as the user of `texts` (`petition_texts`) may see them."""
     e = texts.event(e)
     return {"id": e.pk, "action": e.action, "label": e.label,
-            "from_status": e.from_status, "to_status": e.to_status, "actor": e.actor_name,
+            "from_status": e.from_status, "to_status": e.to_status, "actor": event_actor(e),
             "unit": e.unit.name if e.unit_id else None, "at": e.at, "note": e.note, "data": e.data}

@@ -127,6 +127,7 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/login/"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
+CSRF_FAILURE_VIEW = "xinfang.web.views.common.csrf_failure"  # a 403 in the app's layout and language
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

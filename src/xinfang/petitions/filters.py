@@ -60,7 +60,7 @@ def petitions_search(user, flt: PetitionFilter, *, using: str = "default") -> Qu
     qs = petitions_visible(user)
     if using != "default":
         qs = qs.using(using)
-    text = search.text_q(flt.q, using=using)
+    text = search.text_q(flt.q, using=using, user=user)  # words of the texts, or a petitioner's name
     if text is not None:
         q = (flt.q or "").strip()
         # a tracking number typed into the box finds its petition too

@@ -23,7 +23,7 @@ from django.utils import timezone
 from xinfang.petitions.choices import Status
 from xinfang.petitions.models import Petition
 from xinfang.petitions.selectors import PetitionTexts, accuser_hidden, petitioner_names
-from xinfang.workflow.selectors import petition_events
+from xinfang.workflow.selectors import petition_events, staff_name
 
 from .models import IssuedDocument
 from .notices.content import carries_identity, cn_date, cn_datetime
@@ -175,7 +175,7 @@ def dossier_build(petition: Petition, *, actor=None, hidden: bool = False) -> by
                "attachments": attachments, "now": now, "actor": actor, "received_date": cn_date(petition.received_at),
                "received": cn_datetime(petition.received_at), "closed": cn_date(petition.closed_at),
                "unit": petition.handling_unit or petition.receiving_unit,
-               "actor_name": (f"{actor.last_name}{actor.first_name}" or actor.username) if actor else ""}
+               "actor_name": staff_name(actor)}
 
     tail = _render("reports/dossier_tail.html", {**context, "part": "attachments"})
     memo = _render("reports/dossier_tail.html", {**context, "part": "memo"})

@@ -47,11 +47,13 @@ def _jsonable(data: dict) -> dict:
 
 
 def petition_register(*, actor, unit: Unit | None = None, petitioners: list[PetitionerInput] | None = None,
-                      issue_receipt: bool = True, duplicate_reason: str = "", **fields) -> tuple[Petition, str]:
+                      issue_receipt: bool = True, duplicate_reason: str = "", at: dt.datetime | None = None,
+                      **fields) -> tuple[Petition, str]:
     """登记: the clerk's unit receives the petition; opens the 15-day route and acceptance limits.
     `issue_receipt=False` (imports of legacy ledgers) records no 登记回执 to issue. `duplicate_reason`:
     why the clerk registered it as new despite an open or final matter of the same petitioner in
-    the same category (kept on the register event)."""
+    the same category (kept on the register event). `at` stamps the registration at a past instant
+    (the demo's replay; never from user input)."""
     t = TABLE["register"]
     roles = roles_for(t)
     clerk_units = [m.unit for m in memberships(actor) if m.role in roles]
@@ -75,7 +77,7 @@ def petition_register(*, actor, unit: Unit | None = None, petitioners: list[Peti
         event_add(petition=petition, action="register", actor=actor, unit=unit, to_status=Status.REGISTERED,
                   data={"documents": ["登记回执"] if issue_receipt else [], "channel": petition.channel,
                         "headcount": petition.headcount, **({} if issue_receipt else {"imported": True}),
-                        **({"duplicate_reason": duplicate_reason} if duplicate_reason else {})})
+                        **({"duplicate_reason": duplicate_reason} if duplicate_reason else {})}, at=at)
         audit_record(actor=actor, action="petition.register", obj=petition,
                      data={"number": petition.number, "unit": unit.code})
     return petition, code

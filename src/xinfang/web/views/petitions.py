@@ -16,7 +16,7 @@ from xinfang.workflow.selectors import petition_events
 from xinfang.workflow.services import allowed_actions, petition_act
 from xinfang.workflow.transitions import TABLE
 
-from ..action_forms import CAUTION, FORMS, handler_choices, parse
+from ..action_forms import CAUTION, FORMS, dynamic_choices, handler_choices, parse
 
 
 def _petition_or_404(request, petition_id):
@@ -35,7 +35,8 @@ def _detail_context(request, petition, *, failed_action=None, error=None, values
     for name in allowed_actions(request.user, petition):
         actions.append({"name": name, "label": TABLE[name].label, "fields": FORMS.get(name, ()),
                         "caution": name in CAUTION, "failed": name == failed_action,
-                        "values": values if name == failed_action else {}})
+                        "values": values if name == failed_action else {},
+                        "choices": dynamic_choices(name, petition)})
     needs_units = any(f.kind == "unit" for a in actions for f in a["fields"])
     needs_handlers = any(f.kind == "handler" for a in actions for f in a["fields"])
     return {
