@@ -28,19 +28,25 @@ def found(user, **criteria):
 
 @pytest.fixture
 def corpus(org, register):
-    """Four petitions in district 1 (东湖区), one in district 2 (西山区)."""
+    """Four petitions in district 1 (东湖区), one in district 2 (西山区), all brought by 钱七 (whose
+    exact name finds them all), so the names in the texts are found as text."""
+    from xinfang.petitions.services import PetitionerInput
+
+    def reg(**fields):
+        return register(petitioners=[PetitionerInput(name="钱七", phone="13700137000")], **fields)
+
     p = {}
-    p["parking"], _ = register(title="小区物业违规收取停车费", content="幸福小区物业公司自今年起违规收取地面停车费，业主多次反映无果。")
-    p["wages"], _ = register(title="讨要被拖欠的工资", category="020101", channel="letter",
+    p["parking"], _ = reg(title="小区物业违规收取停车费", content="幸福小区物业公司自今年起违规收取地面停车费，业主多次反映无果。")
+    p["wages"], _ = reg(title="讨要被拖欠的工资", category="020101", channel="letter",
                              content="我叫李四，在青山镇某工地打工，包工头王五拖欠工资三万元。",
                              demands="请求督促支付工资。", problem_region="990102002")
-    p["noise"], _ = register(title="夜间施工噪音扰民", channel="phone", is_urgent=True, demands="",
+    p["noise"], _ = reg(title="夜间施工噪音扰民", channel="phone", is_urgent=True, demands="",
                              content="和平社区旁工地夜间施工（22点后），噪音很大。Tel：ABC-123",
                              category="010204", problem_region="990102001001")
-    p["name"], _ = register(title="反映张三丰霸占集体土地", demands="", content="村民反映：张三丰长期霸占集体土地，村委会不作为。",
+    p["name"], _ = reg(title="反映张三丰霸占集体土地", demands="", content="村民反映：张三丰长期霸占集体土地，村委会不作为。",
                             category="030201")
     Petition.objects.filter(pk=p["name"].pk).update(is_escalated=True)
-    p["west"], _ = register(actor=org.users["demo_clerk2"], title="西山区停车难问题", demands="",
+    p["west"], _ = reg(actor=org.users["demo_clerk2"], title="西山区停车难问题", demands="",
                             content="新华街道老旧小区停车难，张三多次反映。", problem_region="990103001")
     return p
 
@@ -99,6 +105,8 @@ def test_names(corpus, users):
     assert found(clerk, q="李四") == ids(corpus, "wages")
     assert found(clerk, q="王五") == ids(corpus, "wages")
     assert found(clerk, q="赵六") == set()
+    # a petitioner's exact name finds that person's petitions (within the jurisdiction)
+    assert found(clerk, q="钱七") == ids(corpus, "parking", "wages", "noise", "name")
 
 
 def test_single_character(corpus, users):
@@ -228,6 +236,7 @@ def test_other_district_never_finds_them(corpus, users):
         assert found(west, q=q) <= ids(corpus, "west"), q
     assert found(west, q="停车") == ids(corpus, "west")
     assert found(users["demo_handler2"], q="张三丰") == set()
+    assert found(west, q="钱七") == ids(corpus, "west")
     # the city petition bureau covers both districts
     assert found(users["demo_city_dispatcher"], q="停车") == ids(corpus, "parking", "west")
     assert found(users["demo_admin"], q="张三") == ids(corpus, "name", "west")  # superuser
