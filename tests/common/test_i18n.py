@@ -186,14 +186,18 @@ def test_key_strings_translate_to_english_and_stay_chinese_by_default(compiled):
         assert ngettext("共 %(n)s 件", "共 %(n)s 件", 3) % {"n": 3} == "3 petitions"
         assert pgettext("long date", "Y年n月j日") == "F j, Y"
         with pytest.raises(ApplicationError) as err:
-            validate_id_number("110105194912310021")
-        assert err.value.message.startswith("Invalid ID card number")
+            validate_id_number("110105194912310021")  # wrong check digit
+        assert err.value.message == ("The check digit of the ID card number is wrong; "
+                                     "please check the last character.")
+        with pytest.raises(ApplicationError) as err:
+            validate_id_number("11010519491231002")  # 17 characters: the placeholder is filled in English too
+        assert err.value.message == "An ID card number must have 18 characters; this one has 17."
     with translation.override("zh-hans"):
         assert gettext("登记") == "登记"
         assert str(Status.REGISTERED.label) == "已登记"
         with pytest.raises(ApplicationError) as err:
             validate_id_number("110105194912310021")
-        assert err.value.message.startswith("身份证号码无效")
+        assert err.value.message == "身份证号码校验位错误，请核对最后一位。"
 
 
 # ---- (d) the staff UI: Chinese unless the user chose -----------------------------------------------------
