@@ -1,16 +1,24 @@
 """`xinfang demo`: the invented city 示范市 with its accounts and a few hundred invented petitions.
 
-Every petition is created through the real services (`petition_register`, `petition_act`) by the
-demo account whose job it is, so numbers, deadlines, timeline events and audit rows are all real.
-Petitions are received over the past ~14 months; the moves after registration are stamped "now"
-by the services. The same seed gives the same petitions.
+Every petition is created through the real services (`petition_register`, `petition_act`,
+`ownership_assign`) by the demo account whose job it is, so numbers, deadlines, timeline events,
+notices and audit rows are all real. Each petition's history is replayed at plausible past instants
+(the services' `at`): petitions are received over the past two years (so the last twelve months have a
+same period last year), routed and accepted within days, mostly answered within the 60-day limit
+(some after an extension, a realistic minority late), delivered, evaluated, sometimes appealed (复查,
+复核), and closed once the appeal window has passed or earlier on the petitioner's written waiver.
+Moves happen in office hours on working days, in order, never in the future. A petition still open
+today was received recently enough to be where it is; a deadline sweep then sets today's warning
+levels. The same seed gives the same petitions.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
@@ -21,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xinfang.audit.models import AuditEntry
+from xinfang.common.calendar import BusinessCalendar, current_calendar
 from xinfang.common.errors import ApplicationError
 from xinfang.common.validators import id_checksum
 from xinfang.org.choices import Role
@@ -31,13 +40,16 @@ from xinfang.oversight.services import ownership_assign
 from xinfang.petitions.choices import Channel, DemandType, Nature, Status
 from xinfang.petitions.models import Petition
 from xinfang.petitions.services import PetitionerInput
+from xinfang.workflow import deadlines as dl
 from xinfang.workflow.models import PetitionEvent
-from xinfang.workflow.services import petition_act, petition_register
+from xinfang.workflow.services import deadlines_sweep, petition_act, petition_register
 
 from ..demo_data import (
     ARCHIVE_NOTES,
     BASIS,
+    CLOSE_NOTES,
     COMPANIES,
+    DELIVERY_NOTES,
     DEPT_SHORT,
     DISSATISFIED_REASONS,
     DIVERT_REASONS,
@@ -49,10 +61,13 @@ from ..demo_data import (
     MERGE_NOTE,
     NOTES,
     OBJECT_REASONS,
+    OBJECTION_CONFIRMED,
+    OBJECTION_KEPT,
     PLACES,
     REJECT_REASONS,
     REPLY_TEXT,
     REREVIEW_TEXT,
+    RETURN_NOTES,
     REVIEW_REASONS,
     REVIEW_TEXT,
     ROUTE_NOTES,
@@ -66,28 +81,44 @@ S = Status
 # 包案: the district government's leader owns one petition ending in each of these states (东湖区)
 OWNED_STATES = (S.IN_HANDLING, S.REPLIED, S.CLOSED)
 OWNER, OWNER_ARRANGER = "demo_reviewer", "demo_dispatcher"
-# Relative share of each final state (every state gets at least one petition when N >= 15).
+# Relative share of each final state (every state gets at least one petition when N >= 15). Most
+# petitions of two years are long finished; what is open today is what a real office has open.
+# (The first steps are brief, so what waits in them was received in the last weeks: more of them
+# would make the latest month's intake look like a surge.)
 STATE_WEIGHTS = {
-    S.REGISTERED: 8, S.ROUTED: 10, S.ACCEPTED: 4, S.IN_HANDLING: 13, S.REPLY_PENDING: 4, S.REPLIED: 10,
-    S.UNDER_REVIEW: 3, S.REVIEWED: 3, S.UNDER_REREVIEW: 2, S.FINAL: 2, S.CLOSED: 20, S.REJECTED: 5,
-    S.DIVERTED: 5, S.ARCHIVED: 7, S.MERGED: 3,
-}
-# How long ago (days) petitions that end in each state were received.
-AGE = {
-    S.REGISTERED: (0, 12), S.ROUTED: (0, 40), S.ACCEPTED: (1, 30), S.IN_HANDLING: (3, 60),
-    S.REPLY_PENDING: (10, 70), S.REPLIED: (15, 120), S.UNDER_REVIEW: (60, 250), S.REVIEWED: (60, 250),
-    S.UNDER_REREVIEW: (90, 300), S.FINAL: (200, 420), S.CLOSED: (20, 420), S.REJECTED: (3, 420),
-    S.DIVERTED: (1, 420), S.ARCHIVED: (0, 420), S.MERGED: (0, 8),
+    S.REGISTERED: 1.5, S.ROUTED: 1.5, S.ACCEPTED: 0.7, S.IN_HANDLING: 5, S.REPLY_PENDING: 1, S.REPLIED: 3,
+    S.UNDER_REVIEW: 1, S.REVIEWED: 1, S.UNDER_REREVIEW: 1, S.FINAL: 2, S.CLOSED: 46, S.REJECTED: 6,
+    S.DIVERTED: 7, S.ARCHIVED: 20.3, S.MERGED: 3,
 }
 HANDLED = {S.IN_HANDLING, S.REPLY_PENDING, S.REPLIED, S.UNDER_REVIEW, S.REVIEWED, S.UNDER_REREVIEW, S.FINAL,
            S.CLOSED}
 CITY_OK = {S.REGISTERED, S.ROUTED, S.IN_HANDLING, S.REPLY_PENDING, S.REPLIED, S.CLOSED, S.REVIEWED}
 ANONYMOUS_OK = {S.REGISTERED, S.ROUTED, S.ACCEPTED, S.IN_HANDLING, S.DIVERTED, S.ARCHIVED}
 REPEAT_OK = {S.REGISTERED, S.ROUTED, S.ACCEPTED, S.IN_HANDLING, S.REPLY_PENDING, S.REJECTED}
+MERGE_INTO = {S.REGISTERED, S.ROUTED, S.ACCEPTED, S.IN_HANDLING, S.REPLY_PENDING}
 CHANNEL_WEIGHTS = [(Channel.LETTER, 16), (Channel.VISIT, 24), (Channel.PHONE, 12), (Channel.ONLINE, 26),
                    (Channel.EMAIL, 5), (Channel.FAX, 2), (Channel.HOTLINE, 8), (Channel.TRANSFER_IN, 7)]
 MOBILE_PREFIXES = ("130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152", "155",
                    "156", "157", "158", "159", "166", "176", "177", "180", "181", "186", "187", "188", "189", "199")
+
+HORIZON_DAYS = 730  # petitions are received over the past two years
+BUCKET_DAYS = 10  # the intake is spread evenly over buckets of this many days
+GROWTH = 0.1  # the intake grows by about this share over the two years
+OFFICE_OPENS, OFFICE_CLOSES = dt.time(8, 30), dt.time(17, 30)
+DELIVERY_METHODS = (("post", 68), ("in_person", 22), ("electronic", 7), ("entrusted", 3))
+
+Who = Callable[[], str]  # the username acting, resolved when the move is made (templates may be borrowed)
+
+
+@dataclass
+class Step:
+    """One planned move: `gap` days after the previous one (0: minutes later, in the same sitting)."""
+
+    gap: float
+    run: Callable[[Petition, dt.datetime], Petition]
+    label: str
+    after_window: bool = False  # not before the 复查/复核 window opened by the last delivery has passed
+    opens_window: bool = False  # the delivery of an opinion: a request window starts that day
 
 
 @dataclass
@@ -96,15 +127,21 @@ class Item:
 
     status: str
     district: str  # "DH" or "XS"
-    days_ago: int
     overdue: bool = False
     objected: bool = False
     city: bool = False
     final_original: bool = False
     pending_extension: bool = False
-    owned: bool = False  # a leader owns it (包案) from registration on
+    undelivered: bool = False  # replied, the opinion not yet delivered (待送达)
+    owned: bool = False  # a leader owns it (包案) from routing on
     origin: Item | None = None  # for a refused-again repeat: the item that reached 复核终结
     received_at: dt.datetime | None = None
+    # the planned history
+    steps: list[Step] = field(default_factory=list)
+    times: list[dt.datetime] = field(default_factory=list)
+    idle: float | None = None  # open today: days from its last move (or receipt) to now
+    min_age: float = 0.0  # finished: received at least this many days ago
+    happy: bool = False  # satisfied with the reply (closed early on a written waiver)
     # filled while building
     template: Template | None = None
     ctx: dict = field(default_factory=dict)
@@ -216,7 +253,10 @@ def department_staff(org: DemoOrg) -> None:
 class DemoBuilder:
     def __init__(self, org: DemoOrg, rng: random.Random, progress=None):
         self.org, self.rng, self.progress = org, rng, progress
-        self.now = timezone.now()
+        # histories end before today began: the same seed gives the same petitions all day long
+        self.now = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time()))
+        self.calendar: BusinessCalendar = current_calendar()
+        self.window_days = dl.policy("review_request")[0]
         self.used_ids: set[str] = set()
         self.used_phones: set[str] = set()
         self.done: list[Item] = []
@@ -238,44 +278,140 @@ class DemoBuilder:
             for i in range(counts[s]):
                 # the first petition of each state alternates the districts so both have every state
                 district = ("DH", "XS")[(len(items) + i) % 2] if i == 0 else ("DH" if rng.random() < 0.58 else "XS")
-                lo, hi = AGE[s]
-                items.append(Item(status=s, district=district, days_ago=rng.randint(lo, hi)))
+                items.append(Item(status=s, district=district))
         by_state: dict[str, list[Item]] = {}
         for it in items:
             by_state.setdefault(it.status, []).append(it)
-        # one case goes all the way to 复核终结, and the same petitioner is refused again later
+        # one case goes all the way to 复核终结, and the same petitioner is refused again lately
         finals, rejected = by_state.get(S.FINAL, []), by_state.get(S.REJECTED, [])
         if finals and rejected:
             original, repeat = finals[0], rejected[0]
-            original.final_original, original.days_ago = True, rng.randint(330, 420)
-            repeat.origin, repeat.district, repeat.days_ago = original, original.district, rng.randint(3, 20)
+            original.final_original = True
+            repeat.origin, repeat.district = original, original.district
         for i, it in enumerate(by_state.get(S.REGISTERED, [])):
             if i == 0 or rng.random() < 0.35:  # still unrouted long after receipt: overdue
-                it.overdue, it.days_ago = True, rng.randint(20, 150)
+                it.overdue = True
             elif i == 1 or rng.random() < 0.15:
                 it.objected = True
         for it in by_state.get(S.IN_HANDLING, [])[:1]:
             it.pending_extension = True  # an extension request waiting for the leader
+        for i, it in enumerate(by_state.get(S.REPLIED, [])):
+            it.undelivered = i == 0 or rng.random() < 0.25  # the 待送达 queue is never empty
         for it in items:
             if it.status in CITY_OK and not it.overdue and not it.objected and rng.random() < 0.08:
                 it.city = True
-        for it in items:
-            it.received_at = self._received_at(it.days_ago)
-        items.sort(key=lambda it: it.received_at)
         for state in OWNED_STATES:  # no random draw: the same seed gives the same petitions
             it = next((it for it in items if it.status == state and it.district == "DH" and not it.city), None)
             if it is not None:
                 it.owned = True
+        for it in items:
+            if it.origin is not None:
+                it.template = it.origin.template
+            elif it.status != S.MERGED:  # a merged petition takes the template of the one it joins
+                it.template = rng.choice([t for t in TEMPLATES if _fits(t, it.status)])
+        for it in items:
+            self._script(it)
+        self._schedule(items)
+        items.sort(key=lambda it: it.received_at)
         return items
 
-    def _received_at(self, days_ago: int) -> dt.datetime:
-        local_now = timezone.localtime(self.now)
-        day = local_now.date() - dt.timedelta(days=days_ago)
-        minute = self.rng.randint(8 * 60 + 30, 17 * 60 + 30)
-        at = timezone.make_aware(dt.datetime.combine(day, dt.time(minute // 60, minute % 60)))
-        if at >= self.now:
-            at = self.now - dt.timedelta(minutes=self.rng.randint(5, 120))
-        return at
+    # ---- when: office hours, anchored at now or spread over two years -------------------------
+
+    def _office_hours(self, at: dt.datetime) -> dt.datetime:
+        """`at` when the office is open then, else soon after the next opening."""
+        local = timezone.localtime(at)
+        day, clock = local.date(), local.time()
+        if self.calendar.is_workday(day) and OFFICE_OPENS <= clock <= OFFICE_CLOSES:
+            return at
+        if not (self.calendar.is_workday(day) and clock < OFFICE_OPENS):
+            day = self.calendar.next_workday(day + dt.timedelta(days=1))
+        opens = timezone.make_aware(dt.datetime.combine(day, OFFICE_OPENS))
+        return opens + dt.timedelta(minutes=self.rng.randint(0, 90))
+
+    def _timeline(self, start: dt.datetime, steps: list[Step]) -> list[dt.datetime]:
+        """When each step happens: `gap` days after the previous one as planned, moved to office hours.
+        The plan's clock runs on unmoved, so the shifts to office hours do not add up; a step never
+        comes before the one it follows."""
+        times, planned, prev, window_from = [], start, start, None
+        for s in steps:
+            if s.gap <= 0:
+                planned = prev + dt.timedelta(minutes=self.rng.randint(3, 40))
+            else:
+                planned += dt.timedelta(days=s.gap)
+            if s.after_window and window_from is not None:
+                due = dl.compute_due(window_from, self.window_days, False, calendar=self.calendar)[0]
+                passed = timezone.make_aware(dt.datetime.combine(due + dt.timedelta(days=1), OFFICE_OPENS))
+                planned = max(planned, passed + dt.timedelta(days=s.gap))
+            at = self._office_hours(planned)
+            if at <= prev:
+                at = self._office_hours(prev + dt.timedelta(minutes=5))
+            if s.opens_window:
+                window_from = timezone.localtime(at).date()
+            times.append(at)
+            prev = at
+        return times
+
+    def _received_at(self, days_ago: float, minute: int) -> dt.datetime:
+        """`days_ago` days ago, or the latest day's office hours at `minute` past opening before that."""
+        at = self.now - dt.timedelta(days=days_ago)
+        local = timezone.localtime(at)
+        if OFFICE_OPENS <= local.time() <= OFFICE_CLOSES:
+            return at
+        day = timezone.make_aware(dt.datetime.combine(local.date(), OFFICE_OPENS)) + dt.timedelta(minutes=minute)
+        return day if day <= at else day - dt.timedelta(days=1)
+
+    def _place(self, it: Item, days_ago: float) -> None:
+        """Receive `it` about `days_ago` days ago and time its moves; an open petition's last move comes
+        `idle` days before now, a finished petition's before now."""
+        minute = self.rng.randint(0, 9 * 60)
+        for attempt in range(30):
+            it.received_at = self._received_at(days_ago, minute)
+            it.times = self._timeline(it.received_at, it.steps)
+            end = it.times[-1] if it.times else it.received_at
+            limit = self.now - dt.timedelta(days=it.idle or 0, minutes=5)
+            if end <= limit:
+                return
+            days_ago += (end - limit).total_seconds() / 86400 + 0.1 * (attempt + 1)
+        raise CommandError(f"cannot place a petition in state {it.status}")
+
+    def _schedule(self, items: list[Item]) -> None:
+        """Open petitions are placed back from now; finished ones fill the two years so that the
+        intake is about even (growing by GROWTH) across them."""
+        rng = self.rng
+        buckets = HORIZON_DAYS // BUCKET_DAYS
+        weights = [1 + GROWTH * (1 - (b + 0.5) / buckets) for b in range(buckets)]
+        counted = sum(1 for it in items if it.status != S.MERGED)
+        room = [counted * w / sum(weights) for w in weights]
+        anchored = [it for it in items if it.idle is not None]
+        for it in anchored:
+            self._place(it, it.idle + sum(s.gap for s in it.steps))
+            if it.status != S.MERGED:  # a merged petition is not counted on its own
+                age = (self.now - it.received_at).total_seconds() / 86400
+                room[min(int(age // BUCKET_DAYS), buckets - 1)] -= 1
+        # what is open today crowds the last weeks: the rest of those twelve months takes fewer finished
+        # petitions, so that a year's intake still compares with the year before
+        year = 365 // BUCKET_DAYS
+        crowd = -sum(r for r in room[:year] if r < 0)
+        spare = sum(r for r in room[:year] if r > 0)
+        for b in range(year):
+            if room[b] > 0:
+                room[b] -= room[b] * min(crowd / spare, 1)
+        finished = [it for it in items if it.idle is None]
+        probe = self.now - dt.timedelta(days=HORIZON_DAYS)
+        for it in finished:
+            times = self._timeline(probe, it.steps)
+            it.min_age += ((times[-1] - probe).total_seconds() / 86400 if times else 0) + 2
+            if it.final_original:  # finished well before its petitioner came back (refused again)
+                back = next(r for r in items if r.origin is it)
+                it.min_age += (self.now - back.received_at).total_seconds() / 86400 + 20
+        for it in sorted(finished, key=lambda it: -it.min_age):
+            first = min(int(math.ceil(it.min_age / BUCKET_DAYS)), buckets - 1)
+            # 包案 is this year's practice: the owned case that was resolved came in within the year
+            choices = list(range(first, max(year, first + 1) if it.owned else buckets))
+            b = rng.choices(choices, weights=[max(room[c], 0) + 0.01 for c in choices])[0]
+            room[b] -= 1
+            lo = max(b * BUCKET_DAYS, it.min_age)
+            self._place(it, rng.uniform(lo, max(lo, (b + 1) * BUCKET_DAYS)))
 
     # ---- building ---------------------------------------------------------------------------
 
@@ -287,6 +423,7 @@ class DemoBuilder:
             self.done.append(it)
             if self.progress:
                 self.progress(i, len(items))
+        deadlines_sweep()  # the warning levels as of today (each move set them as of its own day)
         return len(items)
 
     def _make(self, it: Item) -> None:
@@ -296,54 +433,57 @@ class DemoBuilder:
             origin = it.origin
             it.template, it.ctx, it.people = origin.template, dict(origin.ctx), origin.people[:1]
             repeat_of = origin.petition
+            if origin.petition.closed_at is None or origin.petition.closed_at >= it.received_at:
+                raise CommandError(f"{origin.petition.number} was not final before it came back")
         elif it.status == S.MERGED:
             target = self._merge_target(it)
             if target is not None:
                 it.district, it.template, it.ctx = target.district, target.template, dict(target.ctx)
                 it.ctx["merge_into"] = target.petition.number
             else:  # nothing open to merge into yet (only with very few petitions): it stays registered
-                it.status = S.REGISTERED
-        if it.template is None and it.status in REPEAT_OK and rng.random() < 0.12:
+                it.status, it.steps, it.times = S.REGISTERED, [], []
+                it.template = rng.choice([t for t in TEMPLATES if _fits(t, S.REGISTERED)])
+        elif it.status in REPEAT_OK and rng.random() < 0.12:
             earlier = self._repeat_candidate(it)
             if earlier is not None:
                 it.template, it.ctx, it.people = earlier.template, dict(earlier.ctx), earlier.people[:1]
                 repeat_of = earlier.petition
-        if it.template is None:
-            it.template = rng.choice([t for t in TEMPLATES if _fits(t, it.status)])
+        if not it.ctx:
             it.ctx = self._context(it)
         t = it.template
         fields = self._intake(it, repeat_of)
         clerk = "demo_city_dispatcher" if it.city else f"demo_clerk{it.suffix}"
         try:
-            p, _code = petition_register(actor=self.org.users[clerk], petitioners=it.people or None, **fields)
+            p, _code = petition_register(actor=self.org.users[clerk], petitioners=it.people or None,
+                                         at=it.received_at, **fields)
         except ApplicationError as exc:
             raise CommandError(f"register ({it.status}, {t.title}): {exc.message}") from exc
         it.petition = p
-        if it.owned:
+        for step, at in zip(it.steps, it.times, strict=True):
             try:
-                ownership_assign(actor=self.org.users[OWNER_ARRANGER], petition=p, leader=self.org.users[OWNER],
-                                 note=_("区政府领导包案：一个月内约谈信访人，督促承办单位落实化解措施。"))
+                p = step.run(p, at)
             except ApplicationError as exc:
-                raise CommandError(f"{p.number} 包案: {exc.message}") from exc
-        try:
-            p = self._advance(it, p)
-        except ApplicationError as exc:
-            raise CommandError(f"{p.number} → {it.status}: {exc.message}") from exc
+                raise CommandError(f"{p.number} {step.label} ({it.status}, {timezone.localtime(at):%Y-%m-%d %H:%M}):"
+                                   f" {exc.message}") from exc
+            it.petition = p
         if p.status != it.status:
             raise CommandError(f"{p.number}: expected {it.status}, got {p.status}")
-        it.petition = p
 
     def _merge_target(self, it: Item) -> Item | None:
-        open_states = {S.REGISTERED, S.ROUTED, S.ACCEPTED, S.IN_HANDLING, S.REPLY_PENDING}
-        pool = [d for d in self.done if d.status in open_states and not d.city and d.template.kind == ""]
+        pool = [d for d in self.done if d.status in MERGE_INTO and not d.city and d.template.kind == ""
+                and d.received_at < it.received_at]
         same = [d for d in pool if d.district == it.district]
         pool = same or pool
         return self.rng.choice(pool) if pool else None
 
     def _repeat_candidate(self, it: Item) -> Item | None:
+        """An earlier petition of the same district, finished at least a week before this one came in,
+        whose matter fits this petition's course."""
+        latest = it.received_at - dt.timedelta(days=7)
         pool = [d for d in self.done if d.district == it.district and not d.city and d.people
                 and d.status in (S.CLOSED, S.REJECTED, S.DIVERTED) and d.petition.repeat_of_id is None
-                and d.origin is None and not d.final_original and _fits(d.template, it.status)]
+                and d.origin is None and not d.final_original and d.petition.closed_at < latest
+                and _fits(d.template, it.status) and _shape(d.template) == _shape(it.template)]
         return self.rng.choice(pool) if pool else None
 
     # ---- intake -----------------------------------------------------------------------------
@@ -482,18 +622,18 @@ class DemoBuilder:
             "demand_type": demand_type, "external_id": external_id, "repeat_of": repeat_of,
         }
 
-    # ---- the moves --------------------------------------------------------------------------
-
-    def _act(self, username: str, p: Petition, action: str, **params) -> Petition:
-        return petition_act(actor=self.org.users[username], petition_id=p.pk, action=action, version=p.version,
-                            params=params)
+    # ---- who acts -----------------------------------------------------------------------------
 
     def _office(self, it: Item) -> str:
         return "demo_city_dispatcher" if it.city else f"demo_dispatcher{it.suffix}"
 
-    def _staff(self, it: Item, dept: str) -> tuple[str, str, str]:
+    def _clerk(self, it: Item) -> str:
+        """The registering office's clerk: call-backs, appeals taken at the window."""
+        return "demo_city_dispatcher" if it.city else f"demo_clerk{it.suffix}"
+
+    def _staff(self, it: Item, dept: str | None = None) -> tuple[str, str, str]:
         """(dispatcher, leader, handler) of a staffed department in the item's district."""
-        s = it.suffix
+        s, dept = it.suffix, dept or it.template.dept
         if dept == "ZJ":
             return f"demo_dept_dispatcher{s}", f"demo_leader{s}", f"demo_handler{s}"
         return f"demo_{dept.lower()}_leader{s}", f"demo_{dept.lower()}_leader{s}", f"demo_{dept.lower()}_handler{s}"
@@ -502,47 +642,140 @@ class DemoBuilder:
         dept = it.template.dept
         return f"{it.district}-T{it.ctx['ti']}" if dept == "T" else f"{it.district}-{dept}"
 
-    def _route(self, it: Item, p: Petition, unit: str) -> Petition:
+    # ---- planned moves ----------------------------------------------------------------------
+
+    def _move(self, who: Who, action: str, params=None, *, gap: float, **flags) -> Step:
+        """A step taking `action` as the user `who()` names; `params` a dict or (petition, at) -> dict."""
+
+        def run(p: Petition, at: dt.datetime) -> Petition:
+            values = params(p, at) if callable(params) else dict(params or {})
+            return petition_act(actor=self.org.users[who()], petition_id=p.pk, action=action, version=p.version,
+                                params=values, at=at)
+
+        return Step(gap, run, action, **flags)
+
+    def _route_gap(self) -> float:
+        """Days from receipt to routing (or another first decision): the 15-day limit is mostly kept."""
+        r = self.rng.random()
+        if r < 0.80:
+            return self.rng.uniform(0.02, 2.5)
+        return self.rng.uniform(2.5, 9) if r < 0.96 else self.rng.uniform(16, 24)
+
+    def _accept_gap(self) -> float:
+        """Days from routing to the department's acceptance (15 days from the transfer)."""
+        r = self.rng.random()
+        if r < 0.80:
+            return self.rng.uniform(0.3, 4)
+        return self.rng.uniform(4, 10) if r < 0.95 else self.rng.uniform(16, 22)
+
+    def _route(self, it: Item, gap: float, unit: Callable[[], str] | None = None) -> Step:
         kind = "assign" if it.city or self.rng.random() < 0.35 else "forward"
-        params = {"unit": unit}
         note = self.rng.choice(ROUTE_NOTES)
-        if note:
-            params["note"] = note
-        return self._act(self._office(it), p, kind, **params)
 
-    def _misroute(self, it: Item, p: Petition) -> Petition:
-        """Route to a wrong department that objects (退回) within its 5 working days."""
-        wrong = self.rng.choice([d for d in STAFFED if d != it.template.dept])
-        p = self._route(it, p, f"{it.district}-{wrong}")
-        _disp, leader, _handler = self._staff(it, wrong)
-        return self._act(leader, p, "object", reason=self.rng.choice(OBJECT_REASONS))
+        def params(p, at):
+            return {"unit": unit() if unit else self._target_unit(it), **({"note": note} if note else {})}
 
-    def _into_handling(self, it: Item, p: Petition) -> Petition:
-        dept = it.template.dept
-        p = self._route(it, p, self._target_unit(it))
-        disp, leader, handler = self._staff(it, dept)
-        if self.rng.random() < 0.5:
-            return self._act(disp, p, "accept", handler=handler, note=_("依法受理，已指定承办人。"))
-        p = self._act(disp, p, "accept")
-        return self._act(leader, p, "assign_handler", handler=handler)
+        return self._move(lambda: self._office(it), kind, params, gap=gap)
 
-    def _handling(self, it: Item, p: Petition, pending_extension: bool) -> Petition:
+    def _routed(self, it: Item) -> list[Step]:
+        """Routed to the competent department; an owned petition gets its leader right after."""
+        steps = [self._route(it, self._route_gap())]
+        if it.owned:
+            def own(p: Petition, at: dt.datetime) -> Petition:
+                ownership_assign(actor=self.org.users[OWNER_ARRANGER], petition=p, leader=self.org.users[OWNER],
+                                 note=_("区政府领导包案：一个月内约谈信访人，督促承办单位落实化解措施。"), at=at)
+                return Petition.objects.get(pk=p.pk)
+
+            steps.append(Step(self.rng.uniform(0.05, 1.5), own, "own"))
+        return steps
+
+    def _wrong_unit(self, it: Item) -> Callable[[], str]:
+        pick = self.rng.random()
+
+        def unit() -> str:
+            wrong = [d for d in STAFFED if d != it.template.dept]
+            return f"{it.district}-{wrong[int(pick * len(wrong))]}"
+
+        return unit
+
+    def _objection(self, it: Item, *, wrongly: bool) -> list[Step]:
+        """Routed, objected to (异议退回) within 5 working days, decided by the routing office: a wrong
+        department's objection is confirmed (back at the office), a right one's is rejected."""
         rng = self.rng
-        _disp, leader, handler = self._staff(it, it.template.dept)
+        unit = self._wrong_unit(it) if wrongly else None
+        dept = (lambda: unit().split("-")[1]) if wrongly else (lambda: it.template.dept)
+        reason = rng.choice(OBJECT_REASONS)
+        steps = [self._route(it, rng.uniform(0.05, 2.5), unit),
+                 self._move(lambda: self._staff(it, dept())[1], "object", {"reason": reason},
+                            gap=rng.uniform(0.3, 3.5))]
+        if wrongly:
+            steps.append(self._move(lambda: self._office(it), "confirm_objection", {"note": OBJECTION_CONFIRMED},
+                                    gap=rng.uniform(0.05, 1.5)))
+        else:
+            steps.append(self._move(lambda: self._office(it), "reject_objection", {"reason": OBJECTION_KEPT},
+                                    gap=rng.uniform(0.05, 1.5)))
+        return steps
+
+    def _accepted(self, it: Item, *, handler: bool, fast: bool = False) -> list[Step]:
+        """The department accepts, naming the handler then or just after."""
+        rng = self.rng
+        gap = self._accept_gap()
+        disp = lambda: self._staff(it)[0]  # noqa: E731
+        if fast:
+            return [self._move(disp, "accept", {"fast_track": True, "note": _("初信初访，简易办理。")}, gap=gap)]
+        if not handler:
+            return [self._move(disp, "accept", gap=gap)]
+        if rng.random() < 0.5:
+            return [self._move(disp, "accept", lambda p, at: {"handler": self._staff(it)[2],
+                                                              "note": _("依法受理，已指定承办人。")}, gap=gap)]
+        return [self._move(disp, "accept", gap=gap),
+                self._move(lambda: self._staff(it)[1], "assign_handler", lambda p, at: {"handler": self._staff(it)[2]},
+                           gap=rng.uniform(0.02, 1.5))]
+
+    def _handling_events(self, it: Item, until: float) -> list[tuple[float, Step]]:
+        """Notes, a mediation, a hearing: (days after acceptance, step), before `until`."""
+        rng = self.rng
+        handler = lambda: self._staff(it)[2]  # noqa: E731
+        events = []
         for _i in range(rng.choice((0, 1, 1, 2))):
-            p = self._act(handler, p, "note", text=rng.choice(NOTES))
+            events.append(self._move(handler, "note", {"text": rng.choice(NOTES)}, gap=0))
         if rng.random() < 0.12:
             text = rng.choice(MEDIATIONS)
-            p = self._act(handler, p, "mediate", text=text, agreement=text.endswith("调解协议书。"))
+            events.append(self._move(handler, "mediate", {"text": text, "agreement": text.endswith("调解协议书。")},
+                                     gap=0))
         if rng.random() < 0.05:
-            p = self._act(handler, p, "hold_hearing", text=rng.choice(HEARINGS),
-                          participants=_("人大代表、政协委员、律师、社区（村）代表"))
-        if it.pending_extension or rng.random() < 0.2:
-            p = self._act(handler, p, "request_extension", days=rng.choice((15, 20, 30)),
-                          reason=rng.choice(EXTENSION_REASONS))
-            if not it.pending_extension and (not pending_extension or rng.random() < 0.75):
-                p = self._act(leader, p, "approve_extension")
-        return p
+            hearing = rng.choice(HEARINGS)
+
+            def params(p, at):
+                day = timezone.localtime(at).date().isoformat()
+                return {"held_on": day, **{k: v.format(**it.ctx) for k, v in hearing.items()}}
+
+            events.append(self._move(handler, "hold_hearing", params, gap=0))
+        if until <= 1:
+            return []
+        offsets = sorted(rng.uniform(0.5, until - 0.3) for _e in events)
+        return list(zip(offsets, events, strict=True))
+
+    def _extension(self, it: Item, ask: float, approve: bool) -> tuple[list[tuple[float, Step]], int]:
+        """An extension asked `ask` days after acceptance (while the 60 days run), maybe approved."""
+        rng = self.rng
+        days, reason = rng.choice((15, 20, 30)), rng.choice(EXTENSION_REASONS)
+        events = [(ask, self._move(lambda: self._staff(it)[2], "request_extension", {"days": days, "reason": reason},
+                                   gap=0))]
+        if approve:
+            events.append((ask + rng.uniform(0.3, 2), self._move(lambda: self._staff(it)[1], "approve_extension",
+                                                                 gap=0)))
+        return events, days
+
+    @staticmethod
+    def _gaps(events: list[tuple[float, Step]]) -> list[Step]:
+        """Steps at offsets (days after the previous step before them) -> steps with their gaps."""
+        prev, steps = 0.0, []
+        for offset, step in sorted(events, key=lambda e: e[0]):
+            step.gap = max(offset - prev, 0.01)
+            prev = offset
+            steps.append(step)
+        return steps
 
     def _reply_params(self, it: Item, p: Petition, appeal: bool) -> dict:
         choices = (("explain", 60), ("decline", 40)) if appeal else (("support", 45), ("explain", 40),
@@ -553,100 +786,257 @@ class DemoBuilder:
                                           demands=p.demands.rstrip("。"))
         return {"outcome": outcome, "text": text, "basis": BASIS[p.category.code[:2]] if p.category else BASIS["18"]}
 
-    def _replied(self, it: Item, p: Petition, appeal: bool = False) -> Petition:
-        disp, leader, handler = self._staff(it, it.template.dept)
-        if p.repeat_of_id is None and not appeal and self.rng.random() < 0.25:
-            p = self._route(it, p, self._target_unit(it))
-            p = self._act(disp, p, "accept")
-            return self._act(handler, p, "fast_track", **self._reply_params(it, p, appeal))
-        p = self._into_handling(it, p)
-        p = self._handling(it, p, pending_extension=False)
-        p = self._act(handler, p, "draft_reply", **self._reply_params(it, p, appeal))
-        return self._act(leader, p, "approve_reply", note=self.rng.choice(("同意。", "同意，请及时送达信访人。")))
+    def _handled(self, it: Item, appeal: bool) -> list[Step]:
+        """From receipt to the approved reply (信访处理意见书): routed, accepted, handled, drafted,
+        sometimes sent back by the leader, approved; mostly within the 60 days (or the extension)."""
+        rng = self.rng
+        steps = self._routed(it) + self._accepted(it, handler=True)
+        events: list[tuple[float, Step]] = []
+        limit, extended_at = 60.0, None
+        if rng.random() < 0.15:
+            events, days = self._extension(it, rng.uniform(36, 50), approve=True)
+            extended_at, limit = events[-1][0], 60.0 + days
+        late = rng.random() < 0.1
+        earliest = 12 if extended_at is None else extended_at + 8
+        approve = rng.uniform(limit + 1, limit + 15) if late else rng.uniform(earliest, max(earliest, limit - 3))
+        returned = rng.random() < 0.1
+        draft = approve - (rng.uniform(7, 12) if returned else rng.uniform(0.5, 4))
+        draft = max(draft, 1.0, (extended_at or 0) + 0.5)
+        events += self._handling_events(it, draft)
+        handler, leader = (lambda: self._staff(it)[2]), (lambda: self._staff(it)[1])
+        events.append((draft, self._move(handler, "draft_reply", lambda p, at: self._reply_params(it, p, appeal),
+                                         gap=0)))
+        if returned:
+            back = draft + rng.uniform(0.5, 2)
+            redraft = max(approve - rng.uniform(0.5, 3), back + 0.3)
+            approve = max(approve, redraft + 0.3)
+            events.append((back, self._move(leader, "return_reply", {"note": rng.choice(RETURN_NOTES)}, gap=0)))
+            events.append((redraft, self._move(handler, "draft_reply",
+                                               lambda p, at: self._reply_params(it, p, appeal), gap=0)))
+        events.append((approve, self._move(leader, "approve_reply",
+                                           {"note": rng.choice(("同意。", "同意，请及时送达信访人。"))}, gap=0)))
+        return steps + self._gaps(events)
 
-    def _review(self, it: Item, p: Petition, answer: bool) -> Petition:
-        p = self._act(f"demo_clerk{it.suffix}", p, "request_review", reason=self.rng.choice(REVIEW_REASONS))
+    def _replied(self, it: Item, appeal: bool = False) -> list[Step]:
+        """To the reply: 1 in 4 simple first-time matters by 简易办理 within its 10 working days."""
+        if not appeal and self.rng.random() < 0.25:
+            steps = self._routed(it) + self._accepted(it, handler=False, fast=True)
+            return steps + [self._move(lambda: self._staff(it)[2], "fast_track",
+                                       lambda p, at: self._reply_params(it, p, appeal), gap=self.rng.uniform(1, 8))]
+        return self._handled(it, appeal)
+
+    def _deliver(self, it: Item, who: Who, gap: float | None = None) -> Step:
+        """送达 of the current opinion, mostly by post a few days after it was issued, some in person
+        the same day; the 复查/复核 window starts on the day of delivery."""
+        rng = self.rng
+        method = rng.choices([m for m, _w in DELIVERY_METHODS], weights=[w for _m, w in DELIVERY_METHODS])[0]
+        if gap is None:
+            gap = {"post": rng.uniform(2, 6), "in_person": 0, "electronic": rng.uniform(0.02, 1)}.get(
+                method, rng.uniform(2, 7))
+        tracking = f"1{rng.randint(10 ** 11, 10 ** 12 - 1)}" if method == "post" else ""
+
+        def params(p, at):
+            values = {"delivered_at": timezone.localtime(at).date().isoformat(), "method": method,
+                      "note": DELIVERY_NOTES[method].format(**it.ctx)}
+            return {**values, "tracking_no": tracking} if tracking else values
+
+        return self._move(who, "deliver", params, gap=gap, opens_window=True)
+
+    def _evaluate(self, it: Item, gap: float, unhappy: bool = False) -> Step:
+        """满意度 by the office's call-back, after the opinion was delivered, within the window."""
+        rng = self.rng
+        pick, reason = rng.random(), rng.choice(DISSATISFIED_REASONS)
+        clerk = lambda: self._clerk(it)  # noqa: E731
+
+        def run(p: Petition, at: dt.datetime) -> Petition:
+            if not it.people:  # nobody to call back
+                return p
+            if it.happy:
+                weights = (70, 30, 0)
+            elif unhappy:
+                weights = (5, 25, 70)
+            else:
+                weights = {"support": (70, 25, 5), "explain": (35, 40, 25), "decline": (10, 30, 60)}.get(
+                    it.outcome, (40, 35, 25))
+            level = ("satisfied", "basically", "dissatisfied")[
+                0 if pick * 100 < weights[0] else 1 if pick * 100 < weights[0] + weights[1] else 2]
+            params = {"level": level, **({"reason": reason} if level == "dissatisfied" else {})}
+            return petition_act(actor=self.org.users[clerk()], petition_id=p.pk, action="evaluate",
+                                version=p.version, params=params, at=at)
+
+        return Step(gap, run, "evaluate")
+
+    def _review(self, it: Item, *, answer: bool, deliver: bool = True) -> list[Step]:
+        """复查 asked at the office within the window, answered by the district government."""
+        rng = self.rng
+        steps = [self._move(lambda: self._clerk(it), "request_review", {"reason": rng.choice(REVIEW_REASONS)},
+                            gap=rng.uniform(3, 14))]
         if answer:
-            p = self._act(f"demo_reviewer{it.suffix}", p, "answer_review", outcome=it.outcome, text=REVIEW_TEXT,
-                          basis=BASIS[p.category.code[:2]] + "《信访工作条例》第三十五条")
-        return p
+            reviewer = lambda: f"demo_reviewer{it.suffix}"  # noqa: E731
+            steps.append(self._move(reviewer, "answer_review", lambda p, at: {
+                "outcome": it.outcome, "text": REVIEW_TEXT,
+                "basis": BASIS[p.category.code[:2]] + "《信访工作条例》第三十五条"}, gap=rng.uniform(10, 27)))
+            if deliver:
+                steps.append(self._deliver(it, reviewer))
+        return steps
 
-    def _rereview(self, it: Item, p: Petition, answer: bool) -> Petition:
-        p = self._act(f"demo_clerk{it.suffix}", p, "request_rereview", reason=self.rng.choice(REVIEW_REASONS))
+    def _rereview(self, it: Item, *, answer: bool) -> list[Step]:
+        """复核 by the city government."""
+        rng = self.rng
+        steps = [self._move(lambda: self._clerk(it), "request_rereview", {"reason": rng.choice(REVIEW_REASONS)},
+                            gap=rng.uniform(3, 14))]
         if answer:
-            p = self._act("demo_city_leader", p, "answer_rereview", outcome=it.outcome, text=REREVIEW_TEXT,
-                          basis=BASIS[p.category.code[:2]] + "《信访工作条例》第三十六条")
-        return p
+            leader = lambda: "demo_city_leader"  # noqa: E731
+            steps.append(self._move(leader, "answer_rereview", lambda p, at: {
+                "outcome": it.outcome, "text": REREVIEW_TEXT,
+                "basis": BASIS[p.category.code[:2]] + "《信访工作条例》第三十六条"}, gap=rng.uniform(10, 27)))
+            steps.append(self._deliver(it, leader))
+        return steps
 
-    def _evaluate(self, it: Item, p: Petition, chance: float) -> Petition:
-        if self.rng.random() >= chance or not it.people:
-            return p
-        weights = {"support": (70, 25, 5), "explain": (35, 40, 25), "decline": (10, 30, 60)}.get(it.outcome,
-                                                                                              (40, 35, 25))
-        level = self.rng.choices(("satisfied", "basically", "dissatisfied"), weights=weights)[0]
-        params = {"level": level}
-        if level == "dissatisfied":
-            params["reason"] = self.rng.choice(DISSATISFIED_REASONS)
-        return self._act(f"demo_clerk{it.suffix}", p, "evaluate", **params)
+    def _close(self, it: Item, *, waiver: bool) -> Step:
+        """办结 by the department once the appeal window has passed, or earlier on a written waiver."""
+        disp = lambda: self._staff(it)[0]  # noqa: E731
+        if waiver:
+            return self._move(disp, "close", {"waiver": True, "note": CLOSE_NOTES["waiver"]},
+                              gap=self.rng.uniform(0.5, 6))
+        return self._move(disp, "close", {"note": CLOSE_NOTES["expired"]}, gap=self.rng.uniform(0.05, 3),
+                          after_window=True)
 
-    def _advance(self, it: Item, p: Petition) -> Petition:
-        rng, t, s = self.rng, it.template, it.status
-        office = self._office(it)
+    def _tail(self, it: Item, steps: list[Step], longest: float, evaluate: float) -> None:
+        """An open petition after a delivery: maybe evaluated, then idle; at most `longest` days since
+        the delivery (the window stays open today)."""
+        tail = self.rng.uniform(0.5, longest)
+        if self.rng.random() < evaluate and tail > 1:
+            gap = self.rng.uniform(0.5, tail - 0.3)
+            steps.append(self._evaluate(it, gap))
+            tail -= gap
+        it.idle = tail
+
+    # ---- the course of each petition ---------------------------------------------------------
+
+    def _script(self, it: Item) -> None:
+        """Plan the moves that bring `it` to its state (`it.steps`) and, for an open one, how long ago
+        its last move was (`it.idle`)."""
+        rng, s = self.rng, it.status
+        t = it.template
+        staffed = t is not None and t.dept in STAFFED
+        office = lambda: self._office(it)  # noqa: E731
+        steps = it.steps
         if s == S.REGISTERED:
-            if it.objected and t.dept in STAFFED:
-                p = self._misroute(it, p)
-            return p
-        if s == S.ROUTED:
-            if t.dept in STAFFED and not it.city and rng.random() < 0.12:
-                p = self._misroute(it, p)
-            return self._route(it, p, self._target_unit(it))
-        if s == S.ACCEPTED:
-            if t.dept in STAFFED and (it.city or rng.random() < 0.6):
-                p = self._route(it, p, self._target_unit(it))
-                return self._act(self._staff(it, t.dept)[0], p, "accept")
-            return self._act(office, p, "accept", note=_("由信访部门直接受理。"))
-        if s == S.IN_HANDLING:
-            p = self._into_handling(it, p)
-            return self._handling(it, p, pending_extension=True)
-        if s == S.REPLY_PENDING:
-            p = self._into_handling(it, p)
-            p = self._handling(it, p, pending_extension=False)
-            return self._act(self._staff(it, t.dept)[2], p, "draft_reply", **self._reply_params(it, p, False))
-        if s == S.REPLIED:
-            p = self._replied(it, p)
-            return self._evaluate(it, p, 0.4)
-        if s in (S.UNDER_REVIEW, S.REVIEWED, S.UNDER_REREVIEW, S.FINAL):
-            p = self._replied(it, p, appeal=True)
-            p = self._review(it, p, answer=s != S.UNDER_REVIEW)
-            if s in (S.UNDER_REREVIEW, S.FINAL):
-                p = self._rereview(it, p, answer=s == S.FINAL)
-            return self._evaluate(it, p, 0.5 if s == S.FINAL else 0.2)
-        if s == S.CLOSED:
+            if it.overdue:
+                it.idle = rng.uniform(20, 150)
+            elif it.objected and staffed:
+                steps += self._objection(it, wrongly=True)
+                it.idle = rng.uniform(0.1, 4)
+            else:
+                it.idle = rng.uniform(0.05, 7)
+        elif s == S.ROUTED:
+            r = rng.random()
+            if staffed and not it.city and r < 0.08:
+                steps += self._objection(it, wrongly=True) + [self._route(it, rng.uniform(0.05, 1.5))]
+            elif staffed and not it.city and r < 0.12:
+                steps += self._objection(it, wrongly=False)
+            else:
+                steps.append(self._route(it, self._route_gap()))
+            it.idle = rng.uniform(0.05, 9) if rng.random() < 0.88 else rng.uniform(16, 28)
+        elif s == S.ACCEPTED:
+            if staffed and (it.city or rng.random() < 0.6):
+                steps += [self._route(it, self._route_gap())] + self._accepted(it, handler=False)
+            else:
+                steps.append(self._move(office, "accept", {"note": _("由信访部门直接受理。")}, gap=self._route_gap()))
+            it.idle = rng.uniform(0.05, 3)
+        elif s == S.IN_HANDLING:
+            steps += self._routed(it) + self._accepted(it, handler=True)
+            if it.pending_extension:
+                elapsed = rng.uniform(44, 55)
+                events, _days = self._extension(it, elapsed - rng.uniform(0.3, 3), approve=False)
+            else:
+                elapsed = rng.uniform(3, 55) if rng.random() < 0.88 else rng.uniform(61, 80)
+                events = []
+                if elapsed > 40 and rng.random() < 0.2:
+                    ask = rng.uniform(36, min(elapsed, 55) - 1)
+                    events, _days = self._extension(it, ask, approve=ask + 2.5 < elapsed)
+            events += self._handling_events(it, min(o for o, _s in events) if events else elapsed)
+            steps += self._gaps(events)
+            it.idle = max(elapsed - max((o for o, _s in events), default=0.0), 0.05)
+        elif s == S.REPLY_PENDING:
+            steps += self._routed(it) + self._accepted(it, handler=True)
+            draft = rng.uniform(12, 55)
+            events = self._handling_events(it, draft)
+            events.append((draft, self._move(lambda: self._staff(it)[2], "draft_reply",
+                                             lambda p, at: self._reply_params(it, p, False), gap=0)))
+            steps += self._gaps(events)
+            it.idle = rng.uniform(0.2, 4)
+        elif s == S.REPLIED:
+            steps += self._replied(it)
+            if it.undelivered:
+                it.idle = rng.uniform(0.2, 10)
+            else:
+                steps.append(self._deliver(it, lambda: self._staff(it)[2]))
+                self._tail(it, steps, 20, 0.45)
+        elif s in (S.UNDER_REVIEW, S.REVIEWED, S.UNDER_REREVIEW, S.FINAL):
+            steps += self._replied(it, appeal=True)
+            steps.append(self._deliver(it, lambda: self._staff(it)[2]))
+            if rng.random() < 0.5:
+                steps.append(self._evaluate(it, rng.uniform(0.5, 4), unhappy=True))
+            if s == S.UNDER_REVIEW:
+                steps += self._review(it, answer=False)
+                it.idle = rng.uniform(0.5, 25)
+            elif s == S.REVIEWED:
+                delivered = rng.random() < 0.7
+                steps += self._review(it, answer=True, deliver=delivered)
+                if delivered:
+                    self._tail(it, steps, 20, 0)
+                else:
+                    it.idle = rng.uniform(0.3, 8)
+            else:
+                steps += self._review(it, answer=True)
+                steps += self._rereview(it, answer=s == S.FINAL)
+                if s == S.UNDER_REREVIEW:
+                    it.idle = rng.uniform(0.5, 25)
+        elif s == S.CLOSED:
             appeal = rng.random() < 0.2
-            p = self._replied(it, p, appeal=appeal)
+            steps += self._replied(it, appeal=appeal)
+            steps.append(self._deliver(it, lambda: self._staff(it)[2]))
             if appeal:
-                p = self._review(it, p, answer=True)
-            p = self._evaluate(it, p, 0.6)
-            return self._act(self._staff(it, t.dept)[0], p, "close", note=_("已按处理意见落实，予以办结。"))
-        if s == S.REJECTED:
+                if rng.random() < 0.6:
+                    steps.append(self._evaluate(it, rng.uniform(0.5, 4), unhappy=True))
+                steps += self._review(it, answer=True)
+                steps.append(self._close(it, waiver=False))
+            else:
+                it.happy = rng.random() < 0.35
+                if it.happy or rng.random() < 0.65:
+                    steps.append(self._evaluate(it, rng.uniform(1, 15)))
+                steps.append(self._close(it, waiver=it.happy))
+        elif s == S.REJECTED:
             if it.origin is not None:
-                return self._act(office, p, "refuse_again")
-            key = "repeat" if p.repeat_of_id else ("litigation" if t.litigation else "other")
-            if key == "other" and t.dept in STAFFED and rng.random() < 0.3:
-                p = self._route(it, p, self._target_unit(it))
-                return self._act(self._staff(it, t.dept)[1], p, "reject", reason=REJECT_REASONS[key])
-            return self._act(office, p, "reject", reason=REJECT_REASONS[key])
-        if s == S.DIVERTED:
+                steps.append(self._move(office, "refuse_again", gap=rng.uniform(0.3, 5)))
+                it.idle = rng.uniform(1, 15)
+            else:
+                def reason(p, at):
+                    key = "repeat" if p.repeat_of_id else ("litigation" if it.template.litigation else "other")
+                    return {"reason": REJECT_REASONS[key]}
+
+                if staffed and not t.litigation and rng.random() < 0.3:
+                    steps += [self._route(it, self._route_gap()),
+                              self._move(lambda: self._staff(it)[1], "reject", reason, gap=self._accept_gap())]
+                else:
+                    steps.append(self._move(office, "reject", reason, gap=self._route_gap()))
+        elif s == S.DIVERTED:
             unit = {"politics_law": f"{it.district}-ZF", "discipline": f"{it.district}-JW"}.get(t.divert)
-            params = {"target": t.divert, "reason": DIVERT_REASONS[t.divert]}
-            if unit:
-                params["unit"] = unit
-            return self._act(office, p, "divert", **params)
-        if s == S.ARCHIVED:
-            return self._act(office, p, "archive", note=ARCHIVE_NOTES.get(t.kind, ARCHIVE_NOTES["other"]))
-        if s == S.MERGED:
-            return self._act(office, p, "merge", into=it.ctx["merge_into"], note=MERGE_NOTE)
-        raise CommandError(f"unknown state {s}")
+            params = {"target": t.divert, "reason": DIVERT_REASONS[t.divert], **({"unit": unit} if unit else {})}
+            steps.append(self._move(office, "divert", params, gap=self._route_gap()))
+        elif s == S.ARCHIVED:
+            note = ARCHIVE_NOTES.get(t.kind, ARCHIVE_NOTES["other"])
+            gap = 0 if rng.random() < 0.5 else rng.uniform(0.05, 5)
+            steps.append(self._move(office, "archive", {"note": note}, gap=gap))
+        elif s == S.MERGED:
+            steps.append(self._move(office, "merge", lambda p, at: {"into": it.ctx["merge_into"], "note": MERGE_NOTE},
+                                    gap=rng.uniform(0.05, 2.5)))
+            it.idle = rng.uniform(0.1, 6)
+        else:
+            raise CommandError(f"unknown state {s}")
+
 
 
 def _fits(t: Template, status: str) -> bool:
@@ -665,3 +1055,8 @@ def _fits(t: Template, status: str) -> bool:
     if status == S.REJECTED:
         return t.nature == Nature.APPEAL and not t.kind
     return True
+
+
+def _shape(t: Template) -> tuple:
+    """What of a template decides a petition's course (a repeat borrows a template of the same shape)."""
+    return t.dept in STAFFED, t.dept is None
