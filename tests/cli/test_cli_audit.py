@@ -117,7 +117,9 @@ def test_console_script_on_a_sqlite_file(tmp_path):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         first = proc.stdout.readline()
-        assert "时限检查" in first, proc.stderr.read() if proc.poll() is not None else first
+        assert "后台任务进程已启动" in first, proc.stderr.read() if proc.poll() is not None else first
+        sweep = proc.stdout.readline()  # the first sweep follows the start line
+        assert "时限检查" in sweep, sweep
         proc.terminate()
         out, err = proc.communicate(timeout=60)
     finally:
