@@ -635,3 +635,22 @@ def test_membership_of_a_second_unit_does_not_escape_recusal(clock, register, ac
     p = in_handling(register, act, accused_person="双岗人")
     p = act("demo_handler", p, "draft_reply", **REPLY)
     refused(lambda: act(other, p, "approve_reply"), p, "conflict")
+
+
+def test_the_evaluate_and_deliver_queues_follow_the_rules(clock, register, act):
+    from xinfang.workflow.queues import queue
+
+    clerk = get_user_model().objects.get(username="demo_clerk")
+    p = in_handling(register, act)
+    assert not queue(clerk, "evaluate").filter(pk=p.pk).exists()  # no opinion yet
+    p = act("demo_handler", p, "draft_reply", **REPLY)
+    p = act("demo_leader", p, "approve_reply")
+    assert queue(clerk, "deliver").filter(pk=p.pk).exists()
+    assert queue(clerk, "evaluate").filter(pk=p.pk).exists()
+    p = act("demo_clerk", p, "deliver", method="in_person")
+    assert not queue(clerk, "deliver").filter(pk=p.pk).exists()
+    clock.move_to(at("2026-04-02"))  # the 30-day window has passed
+    assert not queue(clerk, "evaluate").filter(pk=p.pk).exists()
+    clock.move_to(at("2026-03-10"))
+    p = act("demo_clerk", p, "evaluate", level="satisfied")
+    assert not queue(clerk, "evaluate").filter(pk=p.pk).exists()  # once per stage

@@ -8,11 +8,14 @@ queues that are views across the others rather than work of their own.
 
 from __future__ import annotations
 
+import datetime as dt
 import operator
 from functools import reduce
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from xinfang.org.choices import Role
@@ -94,9 +97,17 @@ def queue(user, key: str) -> QuerySet[Petition]:
     if key == "evaluate":
         if not _units(user, Role.CLERK):
             return qs.none()
-        done = Evaluation.objects.filter(petition=OuterRef("pk"))
-        return qs.filter(status__in=(Status.REPLIED, Status.REVIEWED, Status.CLOSED, Status.FINAL),
-                         receiving_unit_id__in=_units(user, Role.CLERK)).exclude(Exists(done))
+        # an opinion issued (or delivered) within the evaluation window and not evaluated yet: the
+        # rule of workflow.actions (once per stage, only within the window)
+        today = timezone.localdate()
+        since = today - dt.timedelta(days=settings.XINFANG["EVALUATION_WINDOW_DAYS"])
+        open_opinion = Reply.objects.filter(
+            Q(approved_at__date__gte=since) | Q(deliveries__delivered_at__gte=since),
+            petition=OuterRef("pk"), approved_at__isnull=False, returned_at__isnull=True,
+        ).exclude(Exists(Evaluation.objects.filter(reply=OuterRef("pk"), counted=True)))
+        return qs.filter(Exists(open_opinion), status__in=(Status.REPLIED, Status.UNDER_REVIEW, Status.REVIEWED,
+                                                           Status.UNDER_REREVIEW, Status.CLOSED, Status.FINAL),
+                         receiving_unit_id__in=_units(user, Role.CLERK))
     if key == "overdue":
         return qs.filter(status__in=OPEN_STATES, warning_level=WarningLevel.OVERDUE)
     return qs.none()
