@@ -46,6 +46,8 @@ def test_return_revise_approve_and_deliver_by_post(org, login, live_server, regi
     today = timezone.localdate()
     _act(page, "deliver", select={"method": "post"},
          fill={"delivered_at": today.isoformat(), "tracking_no": "EMS1029384756"})
+    main = page.inner_text("main")
+    assert f"邮寄送达 {today.isoformat()}" in main and "EMS1029384756" in main and "已退回修改" in main
     timeline = page.inner_text("ol.timeline")
     for label in ("退回修改", "审批处理意见", "送达"):
         assert label in timeline
