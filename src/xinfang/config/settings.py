@@ -32,6 +32,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "axes",  # login throttling and lock-out (AXES_* below)
+    "django_otp",
+    "django_otp.plugins.otp_totp",  # optional TOTP second factor (/account/totp/)
     "xinfang.common",
     "xinfang.audit",
     "xinfang.org",
@@ -56,6 +59,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lock-out into the login page's message
 ]
 
 ROOT_URLCONF = "xinfang.config.urls"
@@ -101,8 +105,28 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "xinfang.web.views.account.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Axes first: it refuses a locked-out account or address before the password is checked; the
+# password backend refuses an account with a TOTP device outside the two-step login (e.g. /admin/login/).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "xinfang.web.views.account.PasswordBackend",
+]
+# Lock-out after XINFANG_LOGIN_FAILURE_LIMIT wrong passwords per account and, separately, per
+# address (REMOTE_ADDR); the lock ends after XINFANG_LOGIN_LOCKOUT_MINUTES.
+AXES_FAILURE_LIMIT = int(os.environ.get("XINFANG_LOGIN_FAILURE_LIMIT", 30))
+AXES_COOLOFF_TIME = int(os.environ.get("XINFANG_LOGIN_LOCKOUT_MINUTES", 30)) / 60  # hours, as axes reads a float
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "xinfang.web.views.account.lockout_response"
+AXES_VERBOSE = False
+OTP_TOTP_ISSUER = "信访业务系统"  # the name authenticator apps show
+# API tokens expire after this many days (`xinfang token create USERNAME --days N` for another term).
+XINFANG_TOKEN_DAYS = int(os.environ.get("XINFANG_TOKEN_DAYS", 90))
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -142,7 +166,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("XINFANG_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"},
-                "fontTools": {"level": "WARNING"}},
+                "fontTools": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # ---- Domain settings (DESIGN §3, §4) -------------------------------------------------------

@@ -1,14 +1,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from .views import account, home, imports, intake, knowledge, manage, petitioners, petitions, reports, search
 from .views import documents as document_views
-from .views import home, imports, intake, knowledge, manage, petitioners, petitions, reports, search
 from .views import oversight as oversight_views
 
 app_name = "web"
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("login/", account.login_view, name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/password/", account.password_change_view, name="account_password"),
+    path("account/totp/", account.totp_view, name="account_totp"),
     path("", home.home, name="home"),
     path("queue/<slug:key>/", home.queue_view, name="queue"),
     path("petitions/<int:petition_id>/", petitions.petition_detail_view, name="petition"),
