@@ -15,6 +15,9 @@ class AuditEntry(models.Model):
     data = models.JSONField(_("内容"), default=dict)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    # how `hash` was computed: "hmac-sha256" under the audit key, or "sha256" for rows written before
+    # the chain was keyed (accepted only inside the sealed legacy prefix, see AuditHead)
+    scheme = models.CharField(max_length=16, default="hmac-sha256")
 
     class Meta:
         verbose_name = _("审计记录")
@@ -31,3 +34,7 @@ class AuditHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)
+    # rows 1..legacy_seq were chained with plain SHA-256 before the chain was keyed; legacy_seal is the
+    # audit key's HMAC over (legacy_seq, hash of that row), so no later row can pass as a legacy one
+    legacy_seq = models.PositiveBigIntegerField(default=0)
+    legacy_seal = models.CharField(max_length=64, blank=True, default="")
