@@ -87,3 +87,17 @@ def act(org):
                             params=params)
 
     return _act
+
+
+def pytest_collection_modifyitems(items):
+    """Every transactional test (live server, worker processes, browser) restores the migrated data
+    afterwards (serialized rollback). Without it, the flush at its end recreates the content types and
+    the next test that restores serialized data fails on them, whichever test module comes first."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        transactional = ("transactional_db" in item.fixturenames or "live_server" in item.fixturenames
+                         or (marker is not None and marker.kwargs.get("transaction")))
+        if transactional and not (marker is not None and marker.kwargs.get("serialized_rollback")):
+            kwargs = dict(marker.kwargs) if marker is not None else {}
+            kwargs.update(transaction=True, serialized_rollback=True)
+            item.add_marker(pytest.mark.django_db(**kwargs), append=False)  # the closest marker wins
