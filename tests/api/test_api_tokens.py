@@ -95,6 +95,17 @@ def test_an_old_token_fails_after_set_password_as_the_admin_and_changepassword_d
     _unauthorized(client)
 
 
+def test_changepassword_kills_the_tokens(org, fresh, monkeypatch):
+    """`xinfang changepassword USER`: the terminal's password prompt is the outside boundary."""
+    import getpass
+
+    _token, client = fresh("demo_informant")
+    monkeypatch.setattr(getpass, "getpass", lambda prompt="": NEW)
+    call_command("changepassword", "demo_informant", stdout=StringIO())
+    assert User.objects.get(username="demo_informant").check_password(NEW)
+    _unauthorized(client)
+
+
 def test_the_admin_password_form_kills_the_tokens(org, fresh):
     _token, client = fresh("demo_supervisor")
     admin = Client()
