@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
+from xinfang.audit.services import audit_record
 from xinfang.common import crypto
 from xinfang.common.errors import ApplicationError, NotFound
 from xinfang.common.text import normalise
@@ -152,7 +153,16 @@ def petitioner_matches(user, *, id_number: str = "", phone: str = "", name: str 
             theirs = petitions_of(user, person.pk)
             out.append(Match(person, how, list(theirs[:history]), theirs.count(),
                              theirs.filter(status__in=OPEN_STATES).count()))
+    _audit_lookup(user, "intake", [k for k in ("id_number", "phone") if keys[k]], [m.petitioner.pk for m in out])
     return out[:limit]
+
+
+def _audit_lookup(user, where: str, by: list[str], found: list[int]) -> None:
+    """Every look-up by ID number or phone is audited: who, how, which petitioners matched (never the
+    number that was typed)."""
+    if by:
+        audit_record(actor=user, action="petitioner.lookup", object_type="petitions.petitioner",
+                     data={"where": where, "by": by, "found": found[:50]})
 
 
 def petitioner_for_reuse(user, petitioner_id) -> Petitioner:
@@ -247,6 +257,8 @@ def petitioner_search(user, q: str = "") -> tuple[str, QuerySet[Petitioner]]:
         n_petitions=Subquery(_count(theirs)),
         n_open=Subquery(_count(theirs.filter(status__in=OPEN_STATES))),
     ).order_by("-last_received", "-id")
+    if how in ("id_number", "phone"):
+        _audit_lookup(user, "petitioners", [how], list(people.order_by().values_list("pk", flat=True)[:50]))
     return how, people
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from xinfang.audit.services import audit_record
 from xinfang.common.errors import ApplicationError
 from xinfang.common.http import attachment
 from xinfang.org.jurisdiction import all_roles, visible_units
@@ -207,6 +208,7 @@ def bulletin_download_view(request, fmt: str):
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("web:reports")
+    audit_record(actor=request.user, action="report.download", data={"report": "bulletin", "format": fmt, **values})
     return attachment(content, content_type, name)
 
 
@@ -222,6 +224,9 @@ def annual_download_view(request, fmt: str):
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("web:reports")
+    audit_record(actor=request.user, action="report.download", data={
+        "report": "annual", "format": fmt, "year": request.GET.get("year", "")[:8],
+        "unit_code": (request.GET.get("unit") or "").strip()[:64] or None})
     return attachment(content, content_type, name)
 
 
