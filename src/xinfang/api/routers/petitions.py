@@ -13,6 +13,8 @@ except ImportError:  # django-ninja < 1.6 takes a (status, body) tuple
     def Status(status, body):  # noqa: N802
         return status, body
 
+from xinfang.audit.services import audit_record
+from xinfang.common import crypto
 from xinfang.common.errors import ApplicationError
 from xinfang.org.models import Unit
 from xinfang.petitions.selectors import (
@@ -105,8 +107,13 @@ def list_petitions(request, filters: Query[ListFilters]):
     qs = petition_list(request.user, **filters.dict(exclude={"page", "page_size"}))
     total = qs.count()
     rows = qs[(page - 1) * page_size: page * page_size]
-    return {"count": total, "page": page, "page_size": page_size,
-            "results": [petition_list_item(p, request.user) for p in rows]}
+    results = [petition_list_item(p, request.user) for p in rows]
+    # every list read is audited: the filters (the free-text query only as a keyed hash), never the content
+    audit_record(actor=request.user, action="api.petition_list", object_type="petitions.petition", data={
+        "filters": {k: v for k, v in filters.dict(exclude={"q"}).items() if v is not None},
+        "q_hash": crypto.keyed_hash(filters.q, "audit-query") if filters.q else "",
+        "count": total, "ids": [r["id"] for r in results]})
+    return {"count": total, "page": page, "page_size": page_size, "results": results}
 
 
 @router.get("/petitions/{petition_id}", response=PetitionOut, summary="信访件详情")

@@ -11,6 +11,7 @@ from django.http import JsonResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
+from xinfang.audit.services import audit_record
 from xinfang.common.http import attachment
 from xinfang.petitions.selectors import petition_texts
 from xinfang.reports import bulletin, statistics
@@ -77,11 +78,19 @@ def bulletin_view(request, filters: Query[BulletinFilters]):
     data = bulletin.bulletin_build(request.user, date_from=filters.date_from, date_to=filters.date_to,
                                    unit_code=filters.unit)
     if filters.format == "json":
-        return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
-    return attachment(*bulletin.render(data, filters.format))
+        response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+    else:
+        response = attachment(*bulletin.render(data, filters.format))
+    audit_record(actor=request.user, action="report.download", data={
+        "report": "bulletin", "format": filters.format, "date_from": filters.date_from, "date_to": filters.date_to,
+        "unit_code": filters.unit, "via": "api"})
+    return response
 
 
 @router.get("/reports/annual", summary="年度信访工作情况报告（《信访工作条例》第四十一条）")
 def annual_view(request, filters: Query[AnnualFilters]):
     report = bulletin.annual_build(request.user, year=filters.year, unit_code=filters.unit)
-    return attachment(*bulletin.render_annual(report, filters.format))
+    content = bulletin.render_annual(report, filters.format)
+    audit_record(actor=request.user, action="report.download", data={
+        "report": "annual", "format": filters.format, "year": filters.year, "unit_code": filters.unit, "via": "api"})
+    return attachment(*content)
