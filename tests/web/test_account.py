@@ -166,6 +166,8 @@ def test_wrong_codes_are_audited_failures_and_count_towards_the_lock(org, users,
     client.post("/login/", {"step": "otp", "otp_token": "000001"})
     attempt = AccessAttempt.objects.get(username="demo_leader")
     assert attempt.failures_since_start == 1
+    failed = [e for e in AuditEntry.objects.filter(action="auth.login_failed") if e.data.get("username") == "demo_leader"]
+    assert len(failed) == 1
 
 
 def test_totp_is_offered_to_leaders_and_admins_only(org, users):
