@@ -6,20 +6,8 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from xinfang.common.errors import ApplicationError
-from xinfang.org.jurisdiction import memberships
 from xinfang.org.models import Unit
-from xinfang.workflow.rules import roles_for
-from xinfang.workflow.transitions import TABLE
-
-
-def register_units(user) -> list[Unit]:
-    """The units in which `user` may register petitions (the `register` move of the transition table)."""
-    roles = roles_for(TABLE["register"])
-    seen: dict[int, Unit] = {}
-    for m in memberships(user):
-        if m.role in roles:
-            seen.setdefault(m.unit_id, m.unit)
-    return list(seen.values())
+from xinfang.workflow.rules import register_units
 
 
 def resolve_unit(user, unit_code: str | None) -> Unit:

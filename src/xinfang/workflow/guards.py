@@ -17,6 +17,8 @@ from xinfang.org.models import Membership, Unit
 from xinfang.petitions.choices import Nature
 from xinfang.petitions.models import Petition
 
+from .selectors import staff_name
+
 
 def barred_paths(petition: Petition) -> list[str]:
     """Unit paths (each covering its sub-units) an accusation must never reach."""
@@ -70,10 +72,3 @@ def guard_person(petition: Petition, user, field: str | None = None) -> None:
     why = person_barred(petition, user)
     if why:
         raise ApplicationError(why, "conflict", field)
-
-
-def staff_name(user) -> str:
-    profile = getattr(user, "staff_profile", None)
-    if profile is not None and profile.full_name:
-        return profile.full_name
-    return f"{user.last_name}{user.first_name}" or user.username

@@ -13,11 +13,21 @@ from xinfang.petitions.choices import Status
 from xinfang.petitions.models import Petition
 
 from .models import ActionGrant
-from .transitions import Transition
+from .transitions import TABLE, Transition
 
 
 def roles_for(t: Transition) -> set[str]:
     return set(t.roles) | set(ActionGrant.objects.filter(action=t.action).values_list("role", flat=True))
+
+
+def register_units(user) -> list[Unit]:
+    """The units in which `user` may register petitions (the `register` move of the transition table)."""
+    roles = roles_for(TABLE["register"])
+    seen: dict[int, Unit] = {}
+    for m in memberships(user):
+        if m.role in roles:
+            seen.setdefault(m.unit_id, m.unit)
+    return list(seen.values())
 
 
 def acting_unit(user, petition: Petition | None, t: Transition, roles: set[str] | None = None) -> Unit | None:
