@@ -1,3 +1,5 @@
+from importlib import import_module
+
 from django.apps import AppConfig
 
 
@@ -5,3 +7,7 @@ class ApiConfig(AppConfig):
     name = "xinfang.api"
     label = "api"
     verbose_name = "接口"
+
+    def import_models(self):
+        super().import_models()
+        import_module(f"{self.name}.idempotency")  # IdempotencyKey (models.py holds the tokens)

@@ -6,6 +6,7 @@ import logging
 
 from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -131,5 +132,8 @@ def install(api) -> None:
     def _unexpected(request, exc):
         if isinstance(exc, SuspiciousOperation):  # e.g. RequestDataTooBig, too many fields
             return render(request, ApplicationError(_("请求过大或格式无效。"), "bad_request"))
+        if isinstance(exc, MultiPartParserError):  # no boundary, headers too large, a broken body
+            return render(request, ApplicationError(
+                _("multipart/form-data 请求体无效（缺少 boundary、文件名或头部过长，或格式错误）。"), "bad_request"))
         log.exception("Unhandled API error on %s %s", request.method, request.path)
         return render(request, ApplicationError(_("服务器内部错误，已记录，请稍后重试。"), "server_error"), status=500)

@@ -9,6 +9,8 @@ from ninja import Schema
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
+from xinfang.common import limits
+
 # Database ids are 64-bit; anything else names no row (path ids outside it answer 404).
 MAX_ID = 2**63 - 1
 PetitionId = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -37,10 +39,10 @@ Text = Annotated[str, AfterValidator(_storable)]
 
 
 class PetitionerIn(Schema):
-    name: Text = Field(max_length=64)
-    id_number: Text = Field("", max_length=32)
-    phone: Text = Field("", max_length=32)
-    address: Text = Field("", max_length=200)
+    name: Text = Field(max_length=limits.MAX_NAME)
+    id_number: Text = Field("", max_length=limits.MAX_ID_NUMBER)
+    phone: Text = Field("", max_length=limits.MAX_PHONE)
+    address: Text = Field("", max_length=limits.MAX_ADDRESS)
     representative: bool = False
     kind: Text = Field("person", max_length=16)
 
@@ -48,21 +50,21 @@ class PetitionerIn(Schema):
 class PetitionIn(Schema):
     channel: Text = Field(max_length=32)
     received_at: dt.datetime
-    title: Text = Field(max_length=200)
-    content: Text = Field(max_length=50000)
-    demands: Text = Field("", max_length=20000)
+    title: Text = Field(max_length=limits.MAX_TITLE)
+    content: Text = Field(max_length=limits.MAX_CONTENT)
+    demands: Text = Field("", max_length=limits.MAX_DEMANDS)
     category: Text | None = Field(None, max_length=16)
     nature: Text = Field("appeal", max_length=32)
     demand_type: Text = Field("", max_length=32)
     problem_region: Text | None = Field(None, max_length=32)
-    headcount: int | None = Field(None, ge=1, le=100000)
+    headcount: int | None = Field(None, ge=1, le=limits.MAX_HEADCOUNT)
     accused_unit: Text | None = Field(None, max_length=64)
-    accused_person: Text = Field("", max_length=64)
-    petitioners: list[PetitionerIn] = Field(default_factory=list, max_length=200)
+    accused_person: Text = Field("", max_length=limits.MAX_ACCUSED_PERSON)
+    petitioners: list[PetitionerIn] = Field(default_factory=list, max_length=limits.MAX_PETITIONERS)
     is_litigation: bool = False
     is_urgent: bool = False
     is_anonymous: bool = False
-    external_id: Text = Field("", max_length=64)
+    external_id: Text = Field("", max_length=limits.MAX_EXTERNAL_ID)
     repeat_of: Text | None = Field(None, max_length=64)
     unit: Text | None = Field(None, max_length=64)
 
@@ -197,6 +199,13 @@ class MeOut(Schema):
     is_superuser: bool
     roles: list[str]
     units: list[MeUnit]
+
+
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    size: int
+    kind: str
 
 
 class ErrorBody(Schema):

@@ -28,6 +28,9 @@ def petitions_visible(user) -> QuerySet[Petition]:
     return qs.filter(Exists(access))
 
 
+MAX_ROW_ID = 2**63 - 1  # ids are 64-bit
+
+
 def petition_get(user, petition_id, *, for_update: bool = False) -> Petition:
     qs = petitions_visible(user).select_related(
         "receiving_unit", "handling_unit", "review_unit", "category", "problem_region", "accused_unit",
@@ -36,6 +39,8 @@ def petition_get(user, petition_id, *, for_update: bool = False) -> Petition:
         pk = int(petition_id)
     except (TypeError, ValueError):
         raise NotFound(_("信访件不存在。")) from None
+    if not 0 < pk <= MAX_ROW_ID:  # beyond 64 bits the database cannot even compare it
+        raise NotFound(_("信访件不存在。"))
     petition = qs.filter(pk=pk).first()
     if petition is None:
         raise NotFound(_("信访件不存在。"))
@@ -62,6 +67,8 @@ def petitioner_get(user, petitioner_id) -> Petitioner:
         pk = int(petitioner_id)
     except (TypeError, ValueError):
         raise NotFound(_("信访人不存在。")) from None
+    if not 0 < pk <= MAX_ROW_ID:
+        raise NotFound(_("信访人不存在。"))
     visible = petitions_visible(user).filter(petitioner_links__petitioner_id=pk)
     if not visible.exists():
         raise NotFound(_("信访人不存在。"))

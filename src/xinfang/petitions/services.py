@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from xinfang.common import crypto
+from xinfang.common import crypto, limits
 from xinfang.common.errors import ApplicationError
 from xinfang.common.text import clean, has_bad_characters, normalise
 from xinfang.common.validators import validate_id_number, validate_phone
@@ -85,11 +85,14 @@ def petitioner_upsert(data: PetitionerInput, index: int = 0) -> Petitioner:
     name = normalise(data.name)
     if not name:
         raise ApplicationError(_("请填写信访人姓名。"), "invalid", prefix + "name")
-    if len(name) > 64:
+    if len(name) > limits.MAX_NAME:
         raise ApplicationError(_("信访人姓名过长。"), "invalid", prefix + "name")
     id_number = validate_id_number(data.id_number, prefix + "id_number") if data.id_number else ""
     phone = validate_phone(data.phone, prefix + "phone") if data.phone else ""
-    address = clean(data.address)[:200]
+    address = clean(data.address)
+    if len(address) > limits.MAX_ADDRESS:
+        raise ApplicationError(_("住址过长：不能超过%(n)d个字。") % {"n": limits.MAX_ADDRESS}, "invalid",
+                               prefix + "address")
     found = None
     if id_number:
         found = Petitioner.objects.filter(id_number_index=crypto.blind_index(id_number, "id")).first()
@@ -105,6 +108,34 @@ def petitioner_upsert(data: PetitionerInput, index: int = 0) -> Petitioner:
         found.address_enc = crypto.encrypt(address)
     found.save()
     return found
+
+
+def limit_problems(*, content: str = "", demands: str = "", petitioners: int = 0, accused_person: str = "",
+                   external_id: str = "") -> dict[str, str]:
+    """Every limit of `common.limits` the input goes over: field -> message (empty when within)."""
+    out = {}
+    if len(content or "") > limits.MAX_CONTENT:
+        out["content"] = _("反映内容过长：不能超过%(n)d个字（当前%(len)d个字）。") % {
+            "n": limits.MAX_CONTENT, "len": len(content)}
+    if len(demands or "") > limits.MAX_DEMANDS:
+        out["demands"] = _("诉求过长：不能超过%(n)d个字（当前%(len)d个字）。") % {
+            "n": limits.MAX_DEMANDS, "len": len(demands)}
+    if petitioners > limits.MAX_PETITIONERS:
+        out["petitioners"] = _("信访人过多：一件最多登记%(n)d名信访人（当前%(len)d名），更多人数请填写在“人数”中。") % {
+            "n": limits.MAX_PETITIONERS, "len": petitioners}
+    if len(accused_person or "") > limits.MAX_ACCUSED_PERSON:
+        out["accused_person"] = _("被反映人过长：不能超过%(n)d个字。") % {"n": limits.MAX_ACCUSED_PERSON}
+    if len(external_id or "") > limits.MAX_EXTERNAL_ID:
+        out["external_id"] = _("来源编号过长：不能超过%(n)d个字符。") % {"n": limits.MAX_EXTERNAL_ID}
+    return out
+
+
+def check_petition_limits(**kwargs) -> None:
+    """ApplicationError naming the first limit of `common.limits` the input goes over."""
+    problems = limit_problems(**kwargs)
+    if problems:
+        field, message = next(iter(problems.items()))
+        raise ApplicationError(message, "invalid", field)
 
 
 def petition_create(*, clerk, unit: Unit, channel: str, received_at: dt.datetime, title: str, content: str,
@@ -131,10 +162,12 @@ def petition_create(*, clerk, unit: Unit, channel: str, received_at: dt.datetime
     title, content, demands = clean(title), (content or "").strip(), (demands or "").strip()
     if not title:
         raise ApplicationError(_("请填写标题。"), "invalid", "title")
-    if len(title) > 200:
-        raise ApplicationError(_("标题不能超过200个字。"), "invalid", "title")
+    if len(title) > limits.MAX_TITLE:
+        raise ApplicationError(_("标题不能超过%(n)d个字。") % {"n": limits.MAX_TITLE}, "invalid", "title")
     if not content:
         raise ApplicationError(_("请填写反映内容。"), "invalid", "content")
+    check_petition_limits(content=content, demands=demands, petitioners=len(petitioners),
+                          accused_person=accused_person, external_id=external_id)
     if received_at is None:
         raise ApplicationError(_("请填写收到时间。"), "invalid", "received_at")
     if timezone.is_naive(received_at):
@@ -195,14 +228,97 @@ def petition_create(*, clerk, unit: Unit, channel: str, received_at: dt.datetime
     return petition, code
 
 
-def attachment_add(*, petition: Petition, actor, uploaded, kind: str = AttachmentKind.OTHER) -> Attachment:
-    """Store an uploaded file after checking its type and size."""
+# The start of a file that a browser would render as a page or a script, whatever its name says.
+_ACTIVE_STARTS = (b"<!doctype", b"<html", b"<svg", b"<?xml", b"<script", b"<head", b"<body", b"<!--", b"<iframe",
+                  b"<meta", b"<?php")
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # doc, xls (OLE2 compound file)
+_OOXML_MAIN = {"docx": "wordprocessingml.document.main+xml", "xlsx": "spreadsheetml.sheet.main+xml"}
+_AUDIO_VIDEO = {"mp3": {"mp3"}, "wav": {"wav"}, "mp4": {"mp4", "m4v", "mov"}}
+
+
+def _ooxml_ok(uploaded, ext: str) -> bool:
+    """A DOCX/XLSX is a zip whose [Content_Types].xml names the main part of that kind."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(uploaded) as z:
+            info = z.getinfo("[Content_Types].xml")
+            if info.file_size > 1024 * 1024:
+                return False
+            types = z.read(info).decode("utf-8", "replace")
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, NotImplementedError, EOFError, RuntimeError):
+        return False
+    finally:
+        uploaded.seek(0)
+    return _OOXML_MAIN[ext] in types
+
+
+def _text_ok(uploaded) -> bool:
+    """Plain text: UTF-8 (a BOM allowed), no NUL character."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for chunk in uploaded.chunks():
+            if b"\x00" in chunk:
+                return False
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    finally:
+        uploaded.seek(0)
+    return True
+
+
+def attachment_content_ok(uploaded, ext: str) -> bool:
+    """Whether the file's content is what its extension says (magic bytes, not the name or the
+    client's Content-Type). HTML, SVG and other markup are refused under any name."""
+    import filetype
+
+    uploaded.seek(0)
+    head = uploaded.read(8192)
+    uploaded.seek(0)
+    lead = head.removeprefix(b"\xef\xbb\xbf").lstrip().lower()
+    if lead.startswith(_ACTIVE_STARTS) or b"<svg" in head[:1024].lower():
+        return False
+    if ext == "pdf":
+        return head.startswith(b"%PDF-")
+    if ext == "png":
+        return head.startswith(b"\x89PNG\r\n\x1a\n")
+    if ext in ("jpg", "jpeg"):
+        return head.startswith(b"\xff\xd8\xff")
+    if ext in ("doc", "xls"):
+        return head.startswith(_OLE)
+    if ext in _OOXML_MAIN:
+        return head.startswith(b"PK\x03\x04") and _ooxml_ok(uploaded, ext)
+    if ext == "txt":
+        return _text_ok(uploaded)
+    if ext in _AUDIO_VIDEO:
+        kind = filetype.guess(head)
+        return kind is not None and kind.extension in _AUDIO_VIDEO[ext]
+    return False
+
+
+def attachment_name(uploaded) -> str:
+    """The uploaded file's own name (no directories); ApplicationError when unusable."""
+    raw = (getattr(uploaded, "name", "") or "").replace("\\", "/").rsplit("/", 1)[-1]
+    if len(raw) > limits.MAX_FILE_NAME:
+        raise ApplicationError(_("附件文件名过长：不能超过%(n)d个字符。") % {"n": limits.MAX_FILE_NAME}, "invalid", "file")
+    if has_bad_characters(raw):
+        raise ApplicationError(_("附件文件名包含无效字符。"), "invalid", "file")
+    return raw
+
+
+def attachment_check(uploaded, kind: str = AttachmentKind.OTHER) -> tuple[str, str]:
+    """Check an upload before anything is stored: its name, kind, size and content.
+    Returns (name, extension); ApplicationError (field "file" or "kind") on the first problem."""
     conf = settings.XINFANG
-    name = (uploaded.name or "").rsplit("/", 1)[-1][:200]
+    name = attachment_name(uploaded)
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if ext not in conf["ATTACHMENT_EXTENSIONS"]:
         raise ApplicationError(_("不支持的附件类型：%(ext)s。允许：%(allowed)s") % {
-            "ext": ext or "?", "allowed": "、".join(conf["ATTACHMENT_EXTENSIONS"])}, "invalid", "file")
+            "ext": ext[:20] or "?", "allowed": "、".join(conf["ATTACHMENT_EXTENSIONS"])}, "invalid", "file")
     if uploaded.size > conf["ATTACHMENT_MAX_BYTES"]:
         raise ApplicationError(_("附件过大：不能超过%(mb)d MB。") % {"mb": conf["ATTACHMENT_MAX_BYTES"] // 1048576},
                                "invalid", "file")
@@ -210,15 +326,39 @@ def attachment_add(*, petition: Petition, actor, uploaded, kind: str = Attachmen
         raise ApplicationError(_("附件为空文件。"), "invalid", "file")
     if kind not in AttachmentKind.values:
         raise ApplicationError(_("材料类型无效。"), "invalid", "kind")
+    if not attachment_content_ok(uploaded, ext):
+        raise ApplicationError(_("附件内容与类型“%(ext)s”不符（按文件内容识别；网页、SVG 等文件不能作为附件）。") % {
+            "ext": ext}, "invalid", "file")
+    return name, ext
+
+
+def attachment_add(*, petition: Petition, actor, uploaded, kind: str = AttachmentKind.OTHER) -> Attachment:
+    """Store an uploaded file after checking its name, type (by content) and size; only while the
+    petition is open. Who may upload is decided by the caller (DESIGN: those who act on the
+    petition now, see api.routers.petitions.may_upload; at intake, the clerk registering it).
+    Every upload is audited."""
+    from xinfang.audit.services import audit_record
+
+    from .choices import CLOSED_STATES
+
+    if petition.status in CLOSED_STATES:
+        raise ApplicationError(_("信访件已%(s)s，不能再上传附件。") % {"s": petition.get_status_display()},
+                               "illegal_transition")
+    name, ext = attachment_check(uploaded, kind)
     digest = hashlib.sha256()
     for chunk in uploaded.chunks():
         digest.update(chunk)
     uploaded.seek(0)
     safe = f"{secrets.token_hex(8)}.{ext}"
-    att = Attachment(petition=petition, kind=kind, original_name=name, content_type=getattr(uploaded, "content_type", "") or "",
+    att = Attachment(petition=petition, kind=kind, original_name=name,
+                     content_type=(getattr(uploaded, "content_type", "") or "")[:100],
                      size=uploaded.size, sha256=digest.hexdigest(), uploaded_by=actor)
-    att.file.save(safe, uploaded, save=False)
-    att.save()
+    with transaction.atomic():
+        att.file.save(safe, uploaded, save=False)
+        att.save()
+        audit_record(actor=actor, action="attachment.upload", obj=att,
+                     data={"petition": petition.number, "name": name, "size": att.size, "sha256": att.sha256,
+                           "kind": kind})
     return att
 
 

@@ -26,19 +26,18 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
+from xinfang.common import limits
 from xinfang.common.errors import ApplicationError, NotFound
 from xinfang.common.text import clean, has_bad_characters, normalise
 from xinfang.common.validators import id_number_message, normalise_id_number, validate_phone
-from xinfang.org.jurisdiction import memberships
 from xinfang.org.models import Unit
 from xinfang.petitions import lookup
 from xinfang.petitions.choices import AttachmentKind, Channel, DemandType, Nature
 from xinfang.petitions.models import Petition, Petitioner
 from xinfang.petitions.selectors import petition_get
-from xinfang.petitions.services import PetitionerInput, attachment_add
-from xinfang.workflow.rules import roles_for
+from xinfang.petitions.services import PetitionerInput, attachment_add, attachment_check, limit_problems
+from xinfang.workflow.rules import register_units
 from xinfang.workflow.services import petition_register
-from xinfang.workflow.transitions import TABLE
 
 
 @dataclass(frozen=True)
@@ -75,10 +74,10 @@ SCALARS = ("received_at", "title", "content", "demands", "category", "nature", "
            "duplicate_choice", "duplicate_reason")
 FLAGS = ("is_urgent", "is_anonymous", "is_litigation")
 ROW_FIELDS = ("name", "id_number", "phone", "address", "rep")
-_ROW_KEY = re.compile(r"^p-(\d{1,3})-(name|id_number|phone|address|rep|reuse)$")
+_ROW_KEY = re.compile(r"^p-(\d{1,6})-(name|id_number|phone|address|rep|reuse)$")
 _SERVICE_ROW = re.compile(r"^petitioners\[(\d+)\]\.(\w+)$")
 _INPUT_ROW = re.compile(r"^p-(\d+)-(\w+)$")
-MAX_ROWS = 200
+MAX_ROWS = limits.MAX_PETITIONERS  # one set of limits for every entry point (common/limits.py)
 MAX_REASON = 500
 CHOICE_NEW = "new"
 CHOICE_REPEAT = "repeat:"
@@ -102,12 +101,7 @@ ROW_LABELS = {"name": gettext_lazy("姓名"), "id_number": gettext_lazy("身份�
 
 def clerk_units(user) -> list[Unit]:
     """The units in which the user may register petitions."""
-    roles = roles_for(TABLE["register"])
-    seen: dict[int, Unit] = {}
-    for m in memberships(user):
-        if m.role in roles:
-            seen.setdefault(m.unit_id, m.unit)
-    return list(seen.values())
+    return register_units(user)
 
 
 @dataclass
@@ -193,6 +187,7 @@ class IntakeInput:
     flags: dict[str, bool] = field(default_factory=dict)
     rows: list[Row] = field(default_factory=list)
     files: list = field(default_factory=list)
+    row_total: int = 0  # petitioner rows posted (only the first MAX_ROWS are kept; more is an error)
 
     @classmethod
     def blank(cls, channel: str) -> IntakeInput:
@@ -216,11 +211,13 @@ class IntakeInput:
             else:
                 setattr(row, name, (post.get(key) or "").strip())
         # keep the clerk's order, drop untouched rows, renumber so service indexes match the inputs
-        rows = [r for _i, r in sorted(by_index.items()) if not r.is_empty() or r.representative][:MAX_ROWS]
+        rows = [r for _i, r in sorted(by_index.items()) if not r.is_empty() or r.representative]
+        total = len(rows)
+        rows = rows[:MAX_ROWS]
         for n, r in enumerate(rows):
             r.index = n
         uploads = [f for f in (files.getlist("attachments") if files is not None else []) if f and f.name]
-        return cls(channel, values, flags, rows or [Row(0)], uploads)
+        return cls(channel, values, flags, rows or [Row(0)], uploads, total)
 
     @property
     def representatives(self) -> int:
@@ -258,8 +255,14 @@ class IntakeInput:
         title = clean(v["title"])
         if not title:
             rv.add("title", _("请填写标题。"))
-        elif len(title) > 200:
-            rv.add("title", _("标题不能超过200个字。"))
+        elif len(title) > limits.MAX_TITLE:
+            rv.add("title", _("标题不能超过%(n)d个字。") % {"n": limits.MAX_TITLE})
+        # the limits of every entry point (common/limits.py), as the service checks them
+        for name, message in limit_problems(content=v["content"], demands=v["demands"],
+                                            petitioners=max(self.row_total, len(self.people)),
+                                            accused_person=v["accused_person"],
+                                            external_id=v["external_id"]).items():
+            rv.add(name, message)
         kwargs["title"] = v["title"]
         if not v["content"]:
             rv.add("content", _("请填写反映内容。"))
@@ -320,8 +323,10 @@ class IntakeInput:
             name = normalise(r.name)
             if not name:
                 rv.add(prefix + "name", _("请填写信访人姓名。"))
-            elif len(name) > 64:
+            elif len(name) > limits.MAX_NAME:
                 rv.add(prefix + "name", _("信访人姓名过长。"))
+            if len(clean(r.address)) > limits.MAX_ADDRESS:
+                rv.add(prefix + "address", _("住址过长：不能超过%(n)d个字。") % {"n": limits.MAX_ADDRESS})
             id_number = normalise_id_number(r.id_number)
             if id_number:
                 message = id_number_message(id_number)
@@ -371,6 +376,8 @@ class IntakeInput:
         """使用已登记的电话/地址: the fields show the masked values; the stored ones go to the service."""
         prefix = f"p-{r.index}-"
         try:
+            if not _row_id(r.reuse):  # not an id at all, or beyond 64 bits (the database cannot compare it)
+                raise NotFound()
             person = lookup.petitioner_for_reuse(user, r.reuse)
         except NotFound:
             rv.add(prefix + "phone", _("无法使用该信访人已登记的电话和地址，请直接填写。"))
@@ -406,6 +413,11 @@ class IntakeInput:
                     "name": name, "mb": conf["ATTACHMENT_MAX_BYTES"] // 1048576})
             elif f.size == 0:
                 rv.add("attachments", _("附件为空文件：%(name)s。") % {"name": name})
+            else:  # the service's own checks: the name's length, the content by its magic bytes
+                try:
+                    attachment_check(f, AttachmentKind.OTHER)
+                except ApplicationError as exc:
+                    rv.add("attachments", f"{exc.message}（{name[:100]}）")
 
     def _check_matters(self, user, rv: Review, category: str) -> None:
         """The same petitioner's open (duplicate) and 复核终结 matters in the category, within the
@@ -413,7 +425,7 @@ class IntakeInput:
         people = self.people
         ids, phones = lookup.person_indexes(id_numbers=[r.id_number for r in people],
                                             phones=[r.use_phone for r in people])
-        reused = [r.reuse for r in people if r.reuse.isdigit() and f"p-{r.index}-phone" not in rv.errors
+        reused = [r.reuse for r in people if _row_id(r.reuse) and f"p-{r.index}-phone" not in rv.errors
                   and f"p-{r.index}-id_number" not in rv.errors]
         keys = {"category": category, "id_indexes": ids, "phone_indexes": phones, "petitioner_ids": reused}
         rv.finals = lookup.final_matters(user=user, **keys)
@@ -455,6 +467,11 @@ class IntakeInput:
             name, _label, message = rv.ordered(self.rows)[0]
             raise ApplicationError(message, "invalid", name)
         return rv.kwargs
+
+
+def _row_id(value: str) -> bool:
+    """Whether a posted id can name a row: digits, 1 to 2**63-1 (64-bit ids)."""
+    return value.isascii() and value.isdigit() and len(value) <= 19 and 0 < int(value) <= 2**63 - 1
 
 
 def _parse_received(value: str) -> dt.datetime | None:

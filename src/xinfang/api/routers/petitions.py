@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from ninja import Body, File, Form, Query, Router, Schema
+from ninja import Body, File, Form, Header, Query, Router, Schema
 from ninja.files import UploadedFile
 from pydantic import Field
 
@@ -16,7 +16,10 @@ except ImportError:  # django-ninja < 1.6 takes a (status, body) tuple
 from xinfang.audit.services import audit_record
 from xinfang.common import crypto
 from xinfang.common.errors import ApplicationError
+from xinfang.org.choices import Role
+from xinfang.org.jurisdiction import has_role
 from xinfang.org.models import Unit
+from xinfang.petitions.choices import CLOSED_STATES
 from xinfang.petitions.selectors import (
     petition_by_ref,
     petition_get,
@@ -26,10 +29,12 @@ from xinfang.petitions.selectors import (
 )
 from xinfang.petitions.services import PetitionerInput, attachment_add
 from xinfang.workflow.selectors import petition_events
-from xinfang.workflow.services import petition_act, petition_register
+from xinfang.workflow.services import allowed_actions, petition_act, petition_register
 
+from .. import idempotency
 from ..presenters import event_item, petition_detail, petition_list_item, petitioners_hidden
 from ..schemas import (
+    AttachmentOut,
     EventOut,
     PetitionCreatedOut,
     PetitionId,
@@ -45,6 +50,8 @@ router = Router(tags=["petitions"])
 
 
 MAX_PAGE_SIZE = 200
+_IDEMPOTENCY_KEY = Header(None, alias=idempotency.HEADER,
+                          description="幂等键（1至255个可见 ASCII 字符，如 UUID），按用户保存24小时")
 
 
 class ListFilters(Schema):
@@ -78,8 +85,17 @@ def _unstorable(value, path: str = "") -> str | None:
     return None
 
 
-@router.post("/petitions", response={201: PetitionCreatedOut}, summary="登记信访件")
-def register(request, payload: PetitionIn):
+@router.post("/petitions", response={201: PetitionCreatedOut}, summary="登记信访件",
+             description="可带请求头 Idempotency-Key（如 UUID）：同一用户以同一键和相同请求体重试时返回第一次的应答，"
+                         "不再登记；同一键用于不同请求体时拒绝（422）。键保留24小时。")
+def register(request, payload: PetitionIn, idempotency_key: str | None = _IDEMPOTENCY_KEY):
+    key = idempotency.check_key(idempotency_key)
+    status, data = idempotency.run_once(user=request.user, key=key, body=payload.model_dump(mode="json"),
+                                        create=lambda: _register(request, payload))
+    return Status(status, data)
+
+
+def _register(request, payload: PetitionIn) -> tuple[int, dict]:
     fields = payload.dict()
     people = [PetitionerInput(**p) for p in fields.pop("petitioners")]
     unit_code = fields.pop("unit")
@@ -97,7 +113,7 @@ def register(request, payload: PetitionIn):
     petition, code = petition_register(actor=request.user, unit=unit, petitioners=people, **fields)
     data = petition_detail(request.user, petition_get(request.user, petition.pk))
     data["query_code"] = code
-    return Status(201, data)
+    return 201, PetitionCreatedOut.model_validate(data).model_dump(mode="json")
 
 
 @router.get("/petitions", response=PetitionPage, summary="信访件列表")
@@ -151,10 +167,25 @@ def similar(request, petition_id: PetitionId):
             if not petitioners_hidden(request.user, p)]
 
 
-@router.post("/petitions/{petition_id}/attachments", response={201: dict}, summary="上传附件")
+def may_upload(user, petition) -> bool:
+    """Who may add to a petition's dossier: whoever can act on it now (at least one move of
+    `allowed_actions` other than declaring a conflict of interest, which anyone of an acting unit
+    may), and the clerks of the unit that received it (material brought in later by the petitioner).
+    Read-only roles (analysts, supervisors, a reviewer outside the review stage) cannot; the service
+    refuses closed petitions."""
+    if has_role(user, petition.receiving_unit, Role.CLERK):
+        return True
+    return any(a != "declare_conflict" for a in allowed_actions(user, petition))
+
+
+@router.post("/petitions/{petition_id}/attachments", response={201: AttachmentOut}, summary="上传附件",
+             description="multipart/form-data：file（文件，按内容识别类型：pdf、png、jpg、docx、xlsx、txt 等；"
+                         "网页、SVG 不接受）与 kind（材料类型）。仅当前可办理该件的人员可上传；已办结的件不能上传。")
 def upload(request, petition_id: PetitionId, file: File[UploadedFile], kind: Form[Text] = "other"):
     petition = petition_get(request.user, petition_id)
     if text_problem(file.name or ""):
         raise ApplicationError(_("附件文件名包含无效字符。"), "invalid", "file")
+    if petition.status not in CLOSED_STATES and not may_upload(request.user, petition):
+        raise ApplicationError(_("您在当前环节无权为该信访件上传附件。"), "illegal_transition")
     att = attachment_add(petition=petition, actor=request.user, uploaded=file, kind=kind)
     return Status(201, {"id": att.pk, "name": att.original_name, "size": att.size, "kind": att.kind})

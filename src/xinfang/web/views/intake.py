@@ -8,6 +8,7 @@ keyed hash is).
 from __future__ import annotations
 
 import re
+import secrets
 
 from django.conf import settings
 from django.contrib import messages
@@ -21,11 +22,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from xinfang.api import idempotency
 from xinfang.common import crypto
 from xinfang.common.errors import ApplicationError, NotFound
 from xinfang.common.validators import ID_EARLIEST_BIRTH, ID_MESSAGES, ID_PROVINCES
 from xinfang.petitions import lookup
 from xinfang.petitions.choices import Status
+from xinfang.petitions.models import Petition
 from xinfang.petitions.selectors import accuser_hidden, petition_get
 
 from .. import intake_forms as forms
@@ -33,6 +36,7 @@ from .. import intake_forms as forms
 SESSION_CODES = "xinfang_query_codes"
 ROW_KEY = re.compile(r"^p-(\d{1,3})-(id_number|phone|name)$")
 SESSION_CHANNEL = "xinfang_intake_channel"
+FORM_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
 @login_required
@@ -44,7 +48,7 @@ def intake_view(request):
     return redirect("web:intake_channel", channel=channel)
 
 
-def _form_context(request, data: forms.IntakeInput, *, review: forms.Review | None = None) -> dict:
+def _form_context(request, data: forms.IntakeInput, *, review: forms.Review | None = None, token: str = "") -> dict:
     spec = forms.CHANNELS[data.channel]
     repeat = None
     if data.values.get("repeat_of"):
@@ -71,6 +75,8 @@ def _form_context(request, data: forms.IntakeInput, *, review: forms.Review | No
         row.autofocus = autofocus[len(prefix):] if autofocus.startswith(prefix) else ""
     return {
         "active": "intake", "spec": spec, "data": data, "rows": data.rows, "autofocus": autofocus,
+        # a re-rendered form keeps its token (nothing was stored); a fresh form gets a new one
+        "form_token": token or secrets.token_urlsafe(18),
         "template_row": forms.Row("__i__"), "columns": spec.columns,
         "channel_label": dict(forms.choices()["channels"])[data.channel],
         "problems": problems, "errors": errors, "error_field": problems[0][0] if problems else "",
@@ -98,6 +104,12 @@ def _confirm_options(data: forms.IntakeInput, review: forms.Review) -> list[dict
     return out
 
 
+def _saved_before(request, petition_id: int):
+    petition = Petition.objects.get(pk=petition_id)
+    messages.info(request, _("该登记表已保存过（编号 %(number)s），重复提交未再次登记。") % {"number": petition.number})
+    return redirect("web:petition", petition_id=petition.pk)
+
+
 @login_required
 def intake_channel_view(request, channel):
     """The form for one channel; POST registers. Every problem of the form is reported at once (422,
@@ -109,16 +121,37 @@ def intake_channel_view(request, channel):
     request.session[SESSION_CHANNEL] = channel
     if request.method != "POST":
         return render(request, "web/intake/form.html", _form_context(request, forms.IntakeInput.blank(channel)))
+    token = request.POST.get("form_token", "")
+    if token and not FORM_TOKEN.match(token):
+        token = ""
+    key = f"web-intake:{token}" if token else None
+    done = idempotency.stored_answer(user=request.user, key=key) if key else None
+    if done is not None:  # this form was saved before (back and resubmit): nothing more stored
+        return _saved_before(request, done[1]["petition"])
     data = forms.IntakeInput.from_post(channel, request.POST, request.FILES)
     review = data.review(request.user)
     if not review.ok:
-        return render(request, "web/intake/form.html", _form_context(request, data, review=review), status=422)
-    try:
+        return render(request, "web/intake/form.html", _form_context(request, data, review=review,
+                                                                     token=token), status=422)
+
+    created = []
+
+    def save():
         petition, code = forms.register(actor=request.user, data=data, review=review)
+        created.append(petition.pk)
+        return 201, {"petition": petition.pk, "code": code}
+
+    try:
+        # the form's one-time token is an idempotency key: the second of two posts of the same form
+        # (a double click, back and resubmit) waits for the first and stores nothing
+        _status, saved = idempotency.run_once(user=request.user, key=key, body={}, create=save)
     except ApplicationError as exc:  # the service's own checks still refused
         review.errors = {forms.input_name(exc.field): exc.message}
-        return render(request, "web/intake/form.html", _form_context(request, data, review=review),
+        return render(request, "web/intake/form.html", _form_context(request, data, review=review, token=token),
                       status=422 if exc.code == "invalid" else exc.status)
+    if not created:  # a double click: the first post saved the form while this one waited
+        return _saved_before(request, saved["petition"])
+    petition, code = Petition.objects.get(pk=saved["petition"]), saved["code"]
     codes = request.session.get(SESSION_CODES, {})
     codes = dict(list(codes.items())[-9:])  # a few receipts may be pending; never more
     codes[str(petition.pk)] = crypto.encrypt(code)
