@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from xinfang.petitions.models import Petition
-from xinfang.petitions.selectors import PetitionTexts, accuser_hidden, petition_texts
+from xinfang.petitions.selectors import PetitionTexts, accuser_hidden, petition_texts, petitions_visible
 from xinfang.workflow.choices import DeadlineKind
 from xinfang.workflow.selectors import event_actor
 from xinfang.workflow.services import allowed_actions
@@ -49,7 +49,9 @@ def petition_detail(user, p: Petition) -> dict:
         "content": texts.content, "demands": texts.demands, "nature": p.nature, "demand_type": p.demand_type,
         "problem_region": _ref(p.problem_region), "accused_unit": _ref(p.accused_unit),
         "accused_person": p.accused_person, "is_first": p.is_first,
-        "repeat_of": p.repeat_of.number if p.repeat_of_id else None,
+        # the origin of a repeat only when the caller may see it (no number from outside the jurisdiction)
+        "repeat_of": p.repeat_of.number if p.repeat_of_id and petitions_visible(user).filter(
+            pk=p.repeat_of_id).exists() else None,
         "merged_into": p.merged_into.number if p.merged_into_id else None,
         "is_escalated": p.is_escalated, "is_litigation": p.is_litigation, "is_urgent": p.is_urgent,
         "is_anonymous": p.is_anonymous, "handler": p.handler.username if p.handler_id else None,

@@ -9,16 +9,25 @@ from typing import Literal
 
 from django.http import JsonResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from xinfang.audit.services import audit_record
+from xinfang.common.errors import ApplicationError
 from xinfang.common.http import attachment
 from xinfang.petitions.selectors import petition_texts
 from xinfang.reports import bulletin, statistics
+from xinfang.reports.access import may_see_reports
 
 from ..schemas import Text
 
 router = Router(tags=["reports"])
+
+
+def require_reports(request) -> None:
+    """The pages' rule (`reports.access.may_see_reports`): others get the 404 of anything out of reach."""
+    if not may_see_reports(request.user):
+        raise ApplicationError(_("不存在。"), "not_found")
 
 GroupBy = Literal["unit", "region", "category", "channel", "visit_kind", "nature", "month"]
 
@@ -53,6 +62,7 @@ class AnnualFilters(Schema):
 
 @router.get("/reports/kpis", summary="信访统计与考核指标（同比、环比，可分组）")
 def kpis(request, filters: Query[KpiFilters]):
+    require_reports(request)
     rep = statistics.kpi_report(request.user, date_from=filters.date_from, date_to=filters.date_to,
                                 unit_code=filters.unit, group_by=filters.group_by)
     return statistics.report_json(rep)
@@ -60,6 +70,7 @@ def kpis(request, filters: Query[KpiFilters]):
 
 @router.get("/reports/kpis/petitions", summary="某项统计数字背后的信访件")
 def kpi_petitions(request, filters: Query[DrillFilters]):
+    require_reports(request)
     qs = statistics.drill(request.user, date_from=filters.date_from, date_to=filters.date_to,
                           unit_code=filters.unit, dim=filters.dim, key=filters.key, measure=filters.measure)
     total = qs.count()
@@ -75,6 +86,7 @@ def kpi_petitions(request, filters: Query[DrillFilters]):
 
 @router.get("/reports/bulletin", summary="信访情况通报（json、md、docx、xlsx）")
 def bulletin_view(request, filters: Query[BulletinFilters]):
+    require_reports(request)
     data = bulletin.bulletin_build(request.user, date_from=filters.date_from, date_to=filters.date_to,
                                    unit_code=filters.unit)
     if filters.format == "json":
@@ -89,6 +101,7 @@ def bulletin_view(request, filters: Query[BulletinFilters]):
 
 @router.get("/reports/annual", summary="年度信访工作情况报告（《信访工作条例》第四十一条）")
 def annual_view(request, filters: Query[AnnualFilters]):
+    require_reports(request)
     report = bulletin.annual_build(request.user, year=filters.year, unit_code=filters.unit)
     content = bulletin.render_annual(report, filters.format)
     audit_record(actor=request.user, action="report.download", data={

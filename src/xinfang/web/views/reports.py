@@ -17,22 +17,23 @@ from django.utils.translation import gettext as _
 from xinfang.audit.services import audit_record
 from xinfang.common.errors import ApplicationError
 from xinfang.common.http import attachment
-from xinfang.org.jurisdiction import all_roles, visible_units
+from xinfang.org.jurisdiction import visible_units
 from xinfang.org.models import Region, Unit
 from xinfang.petitions.choices import Channel, Nature, VisitKind
 from xinfang.petitions.models import Category
 from xinfang.reports import bulletin, charts
 from xinfang.reports import statistics as st
+from xinfang.reports.access import may_see_reports
 from xinfang.reports.dashboard import dashboard_figures
 from xinfang.reports.exports import RATE_FORMAT, Sheet, petitions_xlsx, tables_xlsx
 
-from ..navigation import REPORT_ROLES
 from .common import SORTS, export_requested, table_context, xlsx_download
 
 
 def _require(user) -> None:
-    """Statistics are for leaders, analysts, supervisors and administrators; others see no such page."""
-    if not (all_roles(user) & REPORT_ROLES):
+    """Statistics are for leaders, analysts, supervisors and administrators; others see no such page
+    (the API's rule too: `reports.access.may_see_reports`)."""
+    if not may_see_reports(user):
         raise Http404
 
 
