@@ -36,3 +36,21 @@ class CalendarDay(models.Model):
 
     def __str__(self):
         return f"{self.date} {'班' if self.is_workday else '休'} {self.name}"
+
+
+class JobLease(models.Model):
+    """A worker's hold on a running background job (django-tasks' database backend), renewed while the
+    job runs (`xinfang worker`). A job still RUNNING after its lease expired lost its worker (killed,
+    host gone): it is put back in the queue and run again by another worker (common/jobs.py)."""
+
+    task = models.OneToOneField("django_tasks_database.DBTaskResult", primary_key=True, on_delete=models.CASCADE,
+                                related_name="xinfang_lease")
+    worker_id = models.CharField(_("后台任务进程"), max_length=64)
+    expires_at = models.DateTimeField(_("租约到期"), db_index=True)
+
+    class Meta:
+        verbose_name = _("后台任务租约")
+        verbose_name_plural = _("后台任务租约")
+
+    def __str__(self):
+        return f"{self.task_id} {self.worker_id} {self.expires_at:%Y-%m-%d %H:%M:%S}"

@@ -47,10 +47,8 @@ def _sha256_file(path: Path) -> str:
 def _xinfang_version() -> str:
     try:
         return version("xinfang")
-    except PackageNotFoundError:
-        from xinfang import __version__
-
-        return __version__
+    except PackageNotFoundError:  # running from a source tree that was not installed
+        return "unknown"
 
 
 def _data_key_check() -> str:

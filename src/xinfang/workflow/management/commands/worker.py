@@ -14,7 +14,12 @@ Two kinds of work, on their own clocks:
 
 A long run of jobs reports its progress ("后台任务处理中 1200/5000") every `PROGRESS_SECONDS`, and a
 long sweep says it is still running. `--once` does one sweep and runs every ready job, then exits.
-SIGTERM or Ctrl+C stops after the job at hand; a second one stops at once.
+SIGTERM or Ctrl+C stops after the job at hand; a second one stops at once and puts the job back.
+
+A claimed job carries a lease (`--lease` seconds, renewed by a heartbeat while it runs; common/jobs.py):
+a job left RUNNING by a worker that died (SIGKILL, a lost host) is queued again once its lease
+expired and run by the next worker, so every queued job runs; running one again is harmless (notices
+once per event and kind, imports all or none).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 
+from xinfang.common import jobs as leases
 from xinfang.workflow.services import deadlines_sweep, petitions_close_expired
 
 logger = logging.getLogger("xinfang.worker")
@@ -40,6 +46,7 @@ PROGRESS_SECONDS = 10.0  # how often a long run of jobs reports its progress
 PROGRESS_MIN = 20  # a run of at least this many jobs reports its progress
 SWEEP_NOTE_SECONDS = 30.0  # how often a long sweep says it is still running
 STOP_WAIT_SECONDS = 5.0  # on stop, how long to let a running sweep finish
+LEASE_SECONDS = 60.0  # a claimed job's lease; renewed every quarter of it while the job runs
 
 
 def _database_backend(alias: str):
@@ -77,6 +84,7 @@ class _SweepThread(threading.Thread):
 
 
 class Command(BaseCommand):
+    lease, reclaimed_at = LEASE_SECONDS, None  # set by handle(); defaults for a Command used directly
     help = _("后台任务进程：执行排队的后台任务（每秒检查），检查办理时限并更新预警等级、复查复核期限届满自动办结。")
 
     def add_arguments(self, parser):
@@ -87,10 +95,16 @@ class Command(BaseCommand):
                             help=_("没有任务时，检查新任务的间隔秒数（默认1）"))
         parser.add_argument("--queue", default="*", help=_("处理的任务队列，逗号分隔，* 表示全部（默认）"))
         parser.add_argument("--backend", default="default", help=_("django-tasks 后端别名（默认 default）"))
+        parser.add_argument("--lease", type=float, default=LEASE_SECONDS,
+                            help=_("任务租约秒数（默认60）：执行中的任务由心跳续约；进程意外终止后，租约到期的任务交由其他进程重新执行"))
 
-    def handle(self, *args, once=False, interval=60.0, poll=1.0, queue="*", backend="default", **options):
+    def handle(self, *args, once=False, interval=60.0, poll=1.0, queue="*", backend="default",
+               lease=LEASE_SECONDS, **options):
         if interval < 0 or interval != interval:
             raise CommandError(_("间隔秒数应为非负数。"))
+        if not 1 <= lease <= 86400:
+            raise CommandError(_("任务租约秒数应在 1 到 86400 之间。"))
+        self.lease, self.reclaimed_at = lease, None
         if not poll > 0 or poll == float("inf"):
             raise CommandError(_("检查新任务的间隔秒数应为正数。"))
         self.stopping, self.once = False, once
@@ -196,12 +210,31 @@ class Command(BaseCommand):
             ready = ready.filter(queue_name__in=self.queues)
         return ready
 
+    def _reclaim(self) -> None:
+        """Queue again the jobs whose worker died (lease expired); at most every quarter lease."""
+        from django_tasks_db.utils import is_locked_database_exception
+
+        now = time.monotonic()
+        if self.reclaimed_at is not None and now - self.reclaimed_at < min(self.lease / 4, 5.0):
+            return
+        self.reclaimed_at = now
+        try:
+            requeued, failed = leases.leases_reclaim(self.backend_alias, self.lease)
+        except OperationalError as exc:
+            if is_locked_database_exception(exc):  # busy: the next round tries again
+                return
+            raise
+        if requeued or failed:
+            self._say(_("接管了 %(n)d 个因后台任务进程中断而未完成的任务；%(f)d 个多次中断，标记为失败。") % {
+                "n": requeued, "f": failed})
+
     def _claim(self):
-        """The next job, claimed for this worker (row locks: several workers are safe); None when
-        none is ready. Fresh jobs first (queued in the last FRESH_SECONDS, and since the worker
-        started), then the backlog; each by priority, then oldest first."""
+        """The next job, claimed for this worker (row locks: several workers are safe) with a lease;
+        None when none is ready. Fresh jobs first (queued in the last FRESH_SECONDS, and since the
+        worker started), then the backlog; each by priority, then oldest first."""
         from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
+        self._reclaim()
         ready = self._ready()
         if not ready.exists():  # a plain read first: an idle worker takes no write lock every second
             return None
@@ -212,6 +245,7 @@ class Command(BaseCommand):
                 job = fresh.get_locked() or ready.get_locked()
                 if job is not None:
                     job.claim(self.worker_id)
+                    leases.lease_take(job, self.worker_id, self.lease)
         except OperationalError as exc:
             if is_locked_database_exception(exc):  # busy: try again on the next round
                 return None
@@ -238,7 +272,19 @@ class Command(BaseCommand):
                 total = 1 + self._ready().count()
                 if total >= PROGRESS_MIN:
                     self._say(_("后台任务：待处理 %(n)d 个，开始处理。") % {"n": total})
-            runner.run_task(job)
+            heartbeat = leases.Heartbeat(job.pk, self.worker_id, self.lease)
+            heartbeat.start()
+            try:
+                runner.run_task(job)
+            finally:
+                heartbeat.stop()
+            interrupted = (job.status == TaskResultStatus.FAILED
+                           and job.exception_class_path == "builtins.KeyboardInterrupt")
+            if interrupted:  # stopped at once by a second signal: the job runs again later
+                leases.requeue(job)
+            leases.lease_release(job.pk, self.worker_id)
+            if interrupted:
+                raise KeyboardInterrupt
             ran += 1
             failed += job.status == TaskResultStatus.FAILED
             now = time.monotonic()

@@ -1,0 +1,128 @@
+"""Leases on background jobs, so a job whose worker died runs again (issue 9, finding 8).
+
+`xinfang worker` claims a job (django-tasks' database backend: READY -> RUNNING) and, in the same
+transaction, takes a lease on it (`JobLease`, expiring `seconds` later); a heartbeat renews the lease
+while the job runs and the lease is dropped when the job ends. A job still RUNNING whose lease expired
+(or, claimed by an older worker or another runner, that has no lease and started longer ago than a
+lease lasts) lost its worker: `leases_reclaim` puts it back to READY for the next worker, or marks it
+FAILED after `MAX_ATTEMPTS` claims (a job that kills every worker that runs it). Jobs are written to be
+run again safely: a notice is issued once per timeline event and kind (a unique constraint, completed
+when its files are missing), an import commits all rows in one transaction or none.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+
+from django.db import connections, models, transaction
+from django.utils import timezone
+
+from .models import JobLease
+
+logger = logging.getLogger("xinfang.worker")
+
+MAX_ATTEMPTS = 5  # claims of one job before a lost lease fails it instead of queueing it again
+LEASE_LOST_PATH = "xinfang.common.jobs.LeaseExpired"
+
+
+class LeaseExpired(Exception):
+    """The worker running the job stopped renewing its lease (it died) too many times."""
+
+
+def lease_take(job, worker_id: str, seconds: float) -> None:
+    """Inside the claiming transaction, right after `job.claim(worker_id)`."""
+    JobLease.objects.update_or_create(
+        task_id=job.pk, defaults={"worker_id": worker_id,
+                                  "expires_at": timezone.now() + dt.timedelta(seconds=seconds)})
+
+
+def lease_renew(task_id, worker_id: str, seconds: float) -> bool:
+    """Extend this worker's lease; False when it no longer holds it (it was reclaimed)."""
+    return bool(JobLease.objects.filter(task_id=task_id, worker_id=worker_id).update(
+        expires_at=timezone.now() + dt.timedelta(seconds=seconds)))
+
+
+def lease_release(task_id, worker_id: str) -> None:
+    JobLease.objects.filter(task_id=task_id, worker_id=worker_id).delete()
+
+
+def _lost(backend_name: str, seconds: float):
+    from django_tasks_db.compat import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    now = timezone.now()
+    return DBTaskResult.objects.filter(backend_name=backend_name, status=TaskResultStatus.RUNNING).filter(
+        models.Q(xinfang_lease__expires_at__lt=now)
+        | models.Q(xinfang_lease__isnull=True, started_at__lt=now - dt.timedelta(seconds=seconds)))
+
+
+def leases_reclaim(backend_name: str, seconds: float) -> tuple[int, int]:
+    """Put the jobs whose worker died back in the queue: (queued again, failed after MAX_ATTEMPTS).
+
+    `seconds`: how long a job claimed without a lease may run before it counts as lost."""
+    from django_tasks_db.compat import TaskResultStatus
+
+    lost = _lost(backend_name, seconds)
+    if not lost.exists():  # a plain read: an idle worker takes no write lock
+        return 0, 0
+    requeued = failed = 0
+    with transaction.atomic(using=lost.db):
+        for job in lost.select_for_update(skip_locked=True, of=("self",)):
+            attempts = len(job.worker_ids or [])
+            # conditional updates: a job renewed or finished meanwhile stays as it is
+            still = _lost(backend_name, seconds).filter(pk=job.pk)
+            if attempts >= MAX_ATTEMPTS:
+                done = still.update(
+                    status=TaskResultStatus.FAILED, finished_at=timezone.now(), return_value=None,
+                    exception_class_path=LEASE_LOST_PATH,
+                    traceback=f"{LEASE_LOST_PATH}: the worker running this job stopped {attempts} times\n")
+                failed += done
+            else:
+                done = still.update(status=TaskResultStatus.READY, started_at=None)
+                requeued += done
+            if done:
+                JobLease.objects.filter(task_id=job.pk).delete()
+                logger.warning("job %s (%s) lost its worker %s; %s", job.pk, job.task_path,
+                               (job.worker_ids or ["?"])[-1], "failed" if attempts >= MAX_ATTEMPTS else "queued again")
+        # leases left behind by a worker killed between finishing a job and dropping its lease
+        JobLease.objects.filter(expires_at__lt=timezone.now()).exclude(
+            task__status=TaskResultStatus.RUNNING).delete()
+    return requeued, failed
+
+
+def requeue(job) -> None:
+    """A job interrupted by a stop (second Ctrl+C / SIGTERM) goes back to the queue, not to FAILED."""
+    from django_tasks_db.compat import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    DBTaskResult.objects.filter(pk=job.pk).update(status=TaskResultStatus.READY, started_at=None,
+                                                  finished_at=None, exception_class_path="", traceback="")
+
+
+class Heartbeat(threading.Thread):
+    """Renews a job's lease every `seconds / 4` while the job runs, on its own connection."""
+
+    def __init__(self, task_id, worker_id: str, seconds: float):
+        super().__init__(name="xinfang-lease", daemon=True)
+        self.task_id, self.worker_id, self.seconds = task_id, worker_id, seconds
+        self.done = threading.Event()
+        self.lost = False
+
+    def run(self):
+        try:
+            while not self.done.wait(self.seconds / 4):
+                try:
+                    if not lease_renew(self.task_id, self.worker_id, self.seconds):
+                        self.lost = True
+                        logger.warning("job %s: lease lost (taken over by another worker)", self.task_id)
+                        return
+                except Exception:  # a busy database: try again at the next beat, the lease has margin
+                    logger.warning("job %s: lease renewal failed", self.task_id, exc_info=True)
+        finally:
+            connections.close_all()  # this thread's connections only
+
+    def stop(self):
+        self.done.set()
+        self.join(5)
