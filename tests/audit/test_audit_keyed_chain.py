@@ -65,7 +65,8 @@ def test_new_rows_are_hmacs_under_the_audit_key(db, audit_key):
     assert "审计链完整" in out and "开发密钥" not in out + err
 
 
-@pytest.mark.parametrize("how", ["public sha256", "public sha256, relabelled as legacy", "development key"])
+@pytest.mark.parametrize("how", ["public sha256", "public sha256, relabelled as legacy", "development key",
+                                 "development key, relabelled as written without a key"])
 def test_a_row_edited_and_rechained_with_the_public_source_fails_audit_verify_when_the_audit_key_is_set(
         db, audit_key, how):
     _entries(8)
@@ -73,6 +74,8 @@ def test_a_row_edited_and_rechained_with_the_public_source_fails_audit_verify_wh
     AuditEntry.objects.filter(seq=4).update(data={"i": 3, "note": "改过"})
     if how == "development key":
         rechain(4, keys.SCHEME_HMAC, key=keys.DEV_AUDIT_KEY)
+    elif how.startswith("development key"):
+        rechain(4, keys.SCHEME_DEV, key=keys.DEV_AUDIT_KEY, relabel=True)
     else:
         rechain(4, keys.SCHEME_LEGACY, relabel=how.endswith("legacy"))
     result = audit_verify()
@@ -101,10 +104,11 @@ def test_a_foreign_scheme_is_refused(db, audit_key):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_rows_chained_before_the_upgrade_still_verify_and_stay_sealed(settings):
+@pytest.mark.parametrize("key_set_before_migrating", [True, False])
+def test_rows_chained_before_the_upgrade_still_verify_and_stay_sealed(settings, key_set_before_migrating):
     """Upgrade from plain SHA-256: old rows verify under the old rule, new rows are keyed, and no row can
-    later pass itself off as an old one."""
-    settings.AUDIT_KEY = AUDIT_KEY
+    later pass itself off as an old one. Key set only after migrating: `audit seal` once, then the same."""
+    settings.AUDIT_KEY = AUDIT_KEY if key_set_before_migrating else keys.DEV_AUDIT_KEY
     executor = MigrationExecutor(connection)
     try:
         executor.migrate([("audit", "0002_head")])
@@ -127,11 +131,19 @@ def test_rows_chained_before_the_upgrade_still_verify_and_stay_sealed(settings):
         executor.migrate(executor.loader.graph.leaf_nodes())
         assert set(AuditEntry.objects.values_list("scheme", flat=True)) == {"sha256"}
         assert AuditHead.objects.get(id=1).legacy_seq == 5
+        assert audit_verify().ok
+        if not key_set_before_migrating:
+            settings.AUDIT_KEY = AUDIT_KEY
+            result = audit_verify()
+            assert not result.ok and (result.broken_seq, result.reason) == (5, "seal")
+            assert "已用审计密钥封存第 1 至 5 条记录" in _seal()
+            AuditEntry.objects.filter(action="audit.seal").delete()  # to keep the numbering below
+            AuditHead.objects.filter(id=1).update(seq=5, hash=AuditEntry.objects.get(seq=5).hash)
 
         _entries(4)
         result = audit_verify()
         assert result.ok and result.checked == 9 and result.legacy == 5
-        assert "5 条为密钥启用前的旧记录" in _verify()[0]
+        assert "5 条为设置审计密钥之前的旧记录" in _verify()[0]
 
         # a new row relabelled as old and re-chained with the public algorithm
         AuditEntry.objects.filter(seq=7).update(data={"forged": True})
@@ -148,3 +160,47 @@ def test_rows_chained_before_the_upgrade_still_verify_and_stay_sealed(settings):
     finally:
         executor.loader.build_graph()
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def _seal() -> str:
+    out = StringIO()
+    call_command("audit_seal", stdout=out)
+    return out.getvalue()
+
+
+def test_rows_written_without_the_key_need_an_explicit_seal(db, settings):
+    """Rows written while no key was set (the development key) fail once the key is set, until the operator
+    seals them with `xinfang audit seal`; afterwards nothing can pass itself off as such a row."""
+    _entries(3)  # no key yet
+    assert set(AuditEntry.objects.values_list("scheme", flat=True)) == {keys.SCHEME_DEV}
+    assert audit_verify().ok
+    settings.AUDIT_KEY = AUDIT_KEY
+    result = audit_verify()
+    assert not result.ok and (result.broken_seq, result.reason) == (1, "development")
+    with pytest.raises(CommandError, match="xinfang audit seal"):
+        _verify()
+    assert "已用审计密钥封存第 1 至 3 条记录" in _seal()
+    assert AuditEntry.objects.filter(action="audit.seal").count() == 1
+    _entries(3, start=3)
+    result = audit_verify()
+    assert result.ok and result.legacy == 3 and result.checked == 7  # 3, the seal, 3
+    assert "无需封存" in _seal()
+
+    # a keyed row relabelled as written with the development key, the chain re-computed
+    AuditEntry.objects.filter(seq=6).update(data={"forged": True})
+    rechain(6, keys.SCHEME_DEV, key=keys.DEV_AUDIT_KEY, relabel=True)
+    result = audit_verify()
+    assert not result.ok and (result.broken_seq, result.reason) == (6, "development")
+    with pytest.raises(CommandError, match="seq=6"):  # and sealing does not bless it
+        _seal()
+    # even with every row relabelled: the key had sealed the chain before
+    rechain(1, keys.SCHEME_DEV, key=keys.DEV_AUDIT_KEY, relabel=True)
+    with pytest.raises(CommandError, match="此前已用审计密钥封存"):
+        _seal()
+    assert not audit_verify().ok
+
+
+def test_seal_needs_the_key(db):
+    _entries(2)
+    with pytest.raises(CommandError, match="XINFANG_AUDIT_KEY"):
+        _seal()

@@ -15,24 +15,32 @@ from django.conf import settings
 DEV_AUDIT_KEY = "insecure-development-audit-key"
 
 SCHEME_LEGACY = "sha256"  # rows written before the chain was keyed: plain SHA-256 of the public body
-SCHEME_HMAC = "hmac-sha256"  # HMAC-SHA-256 under the audit key
+SCHEME_HMAC = "hmac-sha256"  # HMAC-SHA-256 under the audit key (XINFANG_AUDIT_KEY)
+SCHEME_DEV = "hmac-sha256-dev"  # HMAC-SHA-256 under the published development key (no key set)
 
 
 def audit_key_is_development() -> bool:
     return (getattr(settings, "AUDIT_KEY", "") or DEV_AUDIT_KEY) == DEV_AUDIT_KEY
 
 
-def _derive(purpose: bytes) -> bytes:
-    master = hashlib.sha256((getattr(settings, "AUDIT_KEY", "") or DEV_AUDIT_KEY).encode()).digest()
+def current_scheme() -> str:
+    """The scheme new rows are written with: the audit key's, or the development key's when none is set."""
+    return SCHEME_DEV if audit_key_is_development() else SCHEME_HMAC
+
+
+def _derive(purpose: bytes, development: bool = False) -> bytes:
+    key = DEV_AUDIT_KEY if development else (getattr(settings, "AUDIT_KEY", "") or DEV_AUDIT_KEY)
+    master = hashlib.sha256(key.encode()).digest()
     return hmac.new(master, purpose, hashlib.sha256).digest()
 
 
-def chain_mac(body: bytes) -> str:
-    return hmac.new(_derive(b"xinfang-audit-chain"), body, hashlib.sha256).hexdigest()
+def chain_mac(body: bytes, development: bool = False) -> str:
+    return hmac.new(_derive(b"xinfang-audit-chain", development), body, hashlib.sha256).hexdigest()
 
 
 def seal_mac(seq: int, digest: str) -> str:
-    """Signature over the end of the legacy (unkeyed) prefix, made when the chain was first keyed."""
+    """Signature over the end of the prefix written before the audit key was set (plain SHA-256 or the
+    development key), made by migration 0003 or `xinfang audit seal`."""
     return hmac.new(_derive(b"xinfang-audit-legacy-seal"), f"{seq}:{digest}".encode(), hashlib.sha256).hexdigest()
 
 

@@ -33,6 +33,8 @@ def _digest(prev_hash: str, seq: int, at: str, actor_id, actor: str, action: str
         return hashlib.sha256(body).hexdigest()
     if scheme == keys.SCHEME_HMAC:
         return keys.chain_mac(body)
+    if scheme == keys.SCHEME_DEV:
+        return keys.chain_mac(body, development=True)
     raise ValueError(f"unknown audit scheme {scheme!r}")
 
 
@@ -56,10 +58,12 @@ def audit_record(*, actor, action: str, obj=None, object_type: str = "", object_
         at = timezone.now()
         seq = head.seq + 1
         at_s = at.isoformat()
-        digest = _digest(head.hash, seq, at_s, actor_id, actor_name, action, object_type, str(object_id), payload)
+        scheme = keys.current_scheme()
+        digest = _digest(head.hash, seq, at_s, actor_id, actor_name, action, object_type, str(object_id), payload,
+                         scheme=scheme)
         entry = AuditEntry.objects.create(seq=seq, at=at, actor_id=actor_id, actor=actor_name, action=action,
                                           object_type=object_type, object_id=str(object_id), data=payload,
-                                          prev_hash=head.hash, hash=digest, scheme=keys.SCHEME_HMAC)
+                                          prev_hash=head.hash, hash=digest, scheme=scheme)
         head.seq, head.hash = seq, digest
         head.save(update_fields=["seq", "hash"])
     return entry
@@ -72,42 +76,105 @@ class VerifyResult:
     broken_seq: int | None = None
     reason: str = ""
     development_key: bool = field(default_factory=keys.audit_key_is_development)
-    legacy: int = 0  # rows accepted under the old plain SHA-256 rule (the sealed prefix)
+    legacy: int = 0  # rows written before the audit key was set, accepted inside the sealed prefix
+    unkeyed_end: int = 0  # (sealing) the last row not written with the audit key
+    unkeyed_hash: str = ""
 
 
-def audit_verify(batch: int = 5000) -> VerifyResult:
-    """Recompute the chain from the start; report the first row that was altered, removed or added."""
+UNKEYED = (keys.SCHEME_LEGACY, keys.SCHEME_DEV)
+
+
+def _check(batch: int, sealing: bool) -> VerifyResult:
+    """Walk the chain. Verifying: rows under plain SHA-256, or under the development key while a real key
+    is set, are accepted only inside the sealed prefix (AuditHead.legacy_seq and its seal). Sealing: every
+    row is checked under its own scheme and the rows not written with the audit key must come first."""
+    dev_mode = keys.audit_key_is_development()
     head = AuditHead.objects.filter(id=1).first()
     legacy_seq = head.legacy_seq if head is not None else 0
     legacy_seal = head.legacy_seal if head is not None else ""
-    prev, expected_seq, checked, legacy = GENESIS, 1, 0, 0
+    prev, expected_seq, checked, legacy, unkeyed_end, unkeyed_hash = GENESIS, 1, 0, 0, 0, ""
+
+    def fail(seq, reason):
+        return VerifyResult(False, checked, seq, reason, legacy=legacy)
+
     while True:
         rows = list(AuditEntry.objects.filter(seq__gte=expected_seq).order_by("seq")[:batch])
         if not rows:
             break
         for row in rows:
             if row.seq != expected_seq:
-                return VerifyResult(False, checked, expected_seq, "missing", legacy=legacy)
+                return fail(expected_seq, "missing")
             if row.prev_hash != prev:
-                return VerifyResult(False, checked, row.seq, "prev_hash", legacy=legacy)
-            if row.scheme == keys.SCHEME_LEGACY and row.seq > legacy_seq:
-                # a row relabelled "sha256" to be re-chained with the public algorithm
-                return VerifyResult(False, checked, row.seq, "scheme", legacy=legacy)
-            if row.scheme not in (keys.SCHEME_LEGACY, keys.SCHEME_HMAC):
-                return VerifyResult(False, checked, row.seq, "scheme", legacy=legacy)
+                return fail(row.seq, "prev_hash")
+            if row.scheme not in (*UNKEYED, keys.SCHEME_HMAC):
+                return fail(row.seq, "scheme")
+            unkeyed = row.scheme == keys.SCHEME_LEGACY or (row.scheme == keys.SCHEME_DEV and not dev_mode)
+            if unkeyed and not sealing and row.seq > legacy_seq:
+                # written without the audit key after the sealed prefix: relabelled to be re-chained with
+                # the public source, or written while the key was not set
+                return fail(row.seq, "scheme" if row.scheme == keys.SCHEME_LEGACY else "development")
+            if unkeyed and sealing and unkeyed_end != checked:
+                return fail(row.seq, "order")  # a row without the key after one with it
             digest = _digest(prev, row.seq, row.at.isoformat(), row.actor_id, row.actor, row.action,
                              row.object_type, row.object_id, row.data, scheme=row.scheme)
             if not keys.same(digest, row.hash):
-                return VerifyResult(False, checked, row.seq, "hash", legacy=legacy)
-            if row.seq == legacy_seq and not keys.same(keys.seal_mac(row.seq, row.hash), legacy_seal):
-                return VerifyResult(False, checked, row.seq, "seal", legacy=legacy)
-            legacy += row.scheme == keys.SCHEME_LEGACY
+                return fail(row.seq, "hash")
+            if not sealing and row.seq == legacy_seq and not keys.same(keys.seal_mac(row.seq, row.hash), legacy_seal):
+                return fail(row.seq, "seal")
+            if unkeyed:
+                legacy, unkeyed_end, unkeyed_hash = legacy + 1, row.seq, row.hash
             prev, expected_seq, checked = row.hash, row.seq + 1, checked + 1
-    if legacy_seq > checked:  # the sealed legacy prefix claims rows that are not there
-        return VerifyResult(False, checked, checked + 1, "missing", legacy=legacy)
+    if legacy_seq > checked and not sealing:  # the sealed prefix claims rows that are not there
+        return fail(checked + 1, "missing")
     if head is not None and (head.seq != checked or head.hash != prev):
-        return VerifyResult(False, checked, checked + 1 if head.seq > checked else head.seq, "head", legacy=legacy)
-    return VerifyResult(True, checked, legacy=legacy)
+        return fail(checked + 1 if head.seq > checked else head.seq, "head")
+    return VerifyResult(True, checked, legacy=legacy, unkeyed_end=unkeyed_end, unkeyed_hash=unkeyed_hash)
+
+
+def audit_verify(batch: int = 5000) -> VerifyResult:
+    """Recompute the chain from the start; report the first row that was altered, removed or added."""
+    return _check(batch, sealing=False)
+
+
+def _seal_valid(head: AuditHead) -> bool:
+    """Whether the head's seal was made with the current audit key (over its prefix as it is now)."""
+    if head.legacy_seq == 0:
+        digest = GENESIS
+    else:
+        row = AuditEntry.objects.filter(seq=head.legacy_seq).only("hash").first()
+        digest = row.hash if row is not None else ""
+    return bool(head.legacy_seal) and keys.same(keys.seal_mac(head.legacy_seq, digest), head.legacy_seal)
+
+
+def audit_seal(*, actor=None, batch: int = 5000) -> VerifyResult:
+    """Seal the rows written before the audit key was set (plain SHA-256 or the development key) with the
+    audit key, so that `audit_verify` accepts them from now on: an operator's act of trust in those rows,
+    for when XINFANG_AUDIT_KEY was set only after migrating or after running without it. Every row must
+    verify under its own scheme, and the unkeyed rows must all come before the keyed ones. The seal is
+    itself audited ("audit.seal")."""
+    if keys.audit_key_is_development():
+        return VerifyResult(False, 0, None, "no_key")
+    with transaction.atomic():
+        AuditHead.objects.get_or_create(id=1)
+        head = AuditHead.objects.select_for_update().get(id=1)  # no rows appended meanwhile
+        result = _check(batch, sealing=True)
+        if not result.ok:
+            return result
+        if result.unkeyed_end == 0 or (result.unkeyed_end == head.legacy_seq and keys.same(
+                keys.seal_mac(head.legacy_seq, result.unkeyed_hash), head.legacy_seal)):
+            return VerifyResult(True, result.checked, None, "nothing", legacy=result.legacy)
+        if result.unkeyed_end > head.legacy_seq and _seal_valid(head):
+            # the audit key had already sealed the chain, yet rows without it follow: written while the key
+            # was unset, or relabelled; not for blessing blindly
+            return VerifyResult(False, result.checked, head.legacy_seq + 1, "sealed_before", legacy=result.legacy)
+        previous = head.legacy_seq
+        head.legacy_seq = result.unkeyed_end
+        head.legacy_seal = keys.seal_mac(result.unkeyed_end, result.unkeyed_hash)
+        head.save(update_fields=["legacy_seq", "legacy_seal"])
+        audit_record(actor=actor, action="audit.seal", object_type="audit.auditentry",
+                     object_id=str(result.unkeyed_end),
+                     data={"sealed_through": result.unkeyed_end, "previous_seq": previous, "rows": result.legacy})
+    return result
 
 
 # Anchors: one line of text per signed head, kept outside the database (a file, a print-out, a ticket).

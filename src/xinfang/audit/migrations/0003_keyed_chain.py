@@ -1,5 +1,6 @@
 """Key the chain: existing rows keep their plain SHA-256 hashes (scheme "sha256") and are sealed as the
-legacy prefix with the audit key in effect now; every new row is an HMAC under the audit key."""
+legacy prefix with the audit key in effect now (set XINFANG_AUDIT_KEY before migrating; otherwise
+`xinfang audit seal` does it once the key is set); every new row is an HMAC under the audit key."""
 
 from django.db import migrations, models
 
@@ -12,7 +13,7 @@ def seal_legacy(apps, schema_editor):
     head, _ = Head.objects.get_or_create(id=1, defaults={"seq": 0, "hash": "0" * 64})
     last = Entry.objects.order_by("-seq").first()
     if last is None:
-        head.legacy_seq, head.legacy_seal = 0, ""
+        head.legacy_seq, head.legacy_seal = 0, seal_mac(0, "0" * 64)
     else:
         head.legacy_seq, head.legacy_seal = last.seq, seal_mac(last.seq, last.hash)
     head.save(update_fields=["legacy_seq", "legacy_seal"])

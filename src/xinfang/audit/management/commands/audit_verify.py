@@ -14,8 +14,15 @@ REASONS = {
     % {"seq": seq},
     "scheme": lambda seq: _("第 %(seq)d 条记录自称按旧规则（无密钥 SHA-256）计算，但它不在升级时封存的旧记录之内"
                             "（记录被篡改后重新计算了哈希），seq=%(seq)d") % {"seq": seq},
-    "seal": lambda seq: _("旧记录（无密钥 SHA-256）的封存签名与第 %(seq)d 条记录不符（旧记录被篡改，或封存时使用了"
-                          "其他审计密钥），seq=%(seq)d") % {"seq": seq},
+    "development": lambda seq: _("第 %(seq)d 条记录是用公开的开发密钥写入的（写入时未设置 XINFANG_AUDIT_KEY，或记录被篡改后"
+                                 "用开发密钥重新计算）；若确认是设置审计密钥之前写入的，请运行 xinfang audit seal，seq=%(seq)d")
+    % {"seq": seq},
+    "order": lambda seq: _("第 %(seq)d 条记录未用审计密钥写入，却排在用审计密钥写入的记录之后，seq=%(seq)d") % {"seq": seq},
+    "sealed_before": lambda seq: _("审计链此前已用审计密钥封存，之后却出现了未用审计密钥写入的记录（从第 %(seq)d 条起）："
+                                   "请先与锚点核对，查明原因，seq=%(seq)d") % {"seq": seq},
+    "seal": lambda seq: _("设置审计密钥之前的旧记录的封存签名与第 %(seq)d 条记录不符（旧记录被篡改，或封存时使用了"
+                          "其他审计密钥；若迁移时尚未设置 XINFANG_AUDIT_KEY，请运行 xinfang audit seal），seq=%(seq)d")
+    % {"seq": seq},
     "head": lambda seq: _("链尾与记录不一致（末尾记录被删除或链外追加了记录），seq=%(seq)d") % {"seq": seq},
 }
 
@@ -67,7 +74,7 @@ class Command(BaseCommand):
                 raise CommandError(_("锚点文件 %(file)s 中没有锚点。") % {"file": anchor})
         message = _("审计链完整：共校验 %(n)d 条记录。") % {"n": result.checked}
         if result.legacy:
-            message += _("其中 %(n)d 条为密钥启用前的旧记录（按无密钥 SHA-256 校验，已由审计密钥封存）。") % {
+            message += _("其中 %(n)d 条为设置审计密钥之前的旧记录（按旧规则校验，已由审计密钥封存）。") % {
                 "n": result.legacy}
         if result.development_key:
             message += _("（仅用开发密钥校验）")
