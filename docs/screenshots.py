@@ -48,7 +48,7 @@ def _free_port() -> int:
 
 
 def main() -> None:
-    env = dict(os.environ, XINFANG_DATABASE_URL=f"sqlite:///{DB}", XINFANG_HOME=str(ROOT))
+    env = dict(os.environ, XINFANG_DATABASE_URL=f"sqlite:///{DB}", XINFANG_HOME=str(ROOT), XINFANG_DEMO="1")
     DB.parent.mkdir(exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{DB}{suffix}").unlink(missing_ok=True)

@@ -25,3 +25,19 @@ class LanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` on every answer that passes through Django (pages, exports, API, notices):
+    nearly all of them carry personal data, and neither a shared proxy nor the browser's disk cache may
+    keep a copy. A response that already sets Cache-Control keeps its own; static files never get here
+    (whitenoise answers them before this middleware)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if "Cache-Control" not in response.headers:
+            response.headers["Cache-Control"] = "no-store"
+        return response

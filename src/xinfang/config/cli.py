@@ -13,7 +13,28 @@ def main() -> None:
     # `xinfang report bulletin ...`, `xinfang insight train ...`: two-word commands map to one.
     if len(argv) >= 3 and argv[1] in {"token", "audit", "import", "report", "insight"}:
         argv = [argv[0], f"{argv[1]}_{argv[2]}", *argv[3:]]
+    if len(argv) >= 2 and argv[1] in GUARDED and not {"-h", "--help"} & set(argv[2:]):
+        _refuse_insecure_start()
     execute_from_command_line(argv)
+
+
+# Long-running or data-writing commands that must not run with the published development keys outside
+# debug and demo mode, like the web server (config/wsgi.py, common/checks.py).
+GUARDED = {"worker", "import_petitions"}
+
+
+def _refuse_insecure_start() -> None:
+    import django
+    from django.core.exceptions import ImproperlyConfigured
+
+    django.setup()
+    from xinfang.common.checks import refuse_insecure_start
+
+    try:
+        refuse_insecure_start()
+    except ImproperlyConfigured as exc:
+        sys.stderr.write(f"{exc}\n")
+        sys.exit(1)
 
 
 if __name__ == "__main__":

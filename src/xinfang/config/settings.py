@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 
 BASE_DIR = Path(__file__).resolve().parent.parent  # src/xinfang
 PROJECT_DIR = Path(os.environ.get("XINFANG_HOME", Path.cwd()))
@@ -15,10 +16,17 @@ def _bool(name: str, default: bool = False) -> bool:
 
 
 DEBUG = _bool("XINFANG_DEBUG")
-# A development key is used only when none is given; production deployments set both keys.
-SECRET_KEY = os.environ.get("XINFANG_SECRET_KEY", "insecure-development-key-change-me-" + "x" * 20)
+# pytest sets PYTEST_VERSION (inherited by the commands the tests start): the suite runs as the demo.
+UNDER_PYTEST = bool(os.environ.get("PYTEST_VERSION"))
+# Demo mode (`make run` sets XINFANG_DEMO=1): the development keys are allowed, `xinfang demo` creates the
+# invented city, and every page says so in a banner. Off in a real installation.
+DEMO_MODE = _bool("XINFANG_DEMO", UNDER_PYTEST)
+# Development keys (published here, all starting "insecure-") are used only when none is given; the
+# system checks of common/checks.py refuse them (`xinfang check --deploy`, the WSGI server, the worker)
+# unless XINFANG_DEBUG or XINFANG_DEMO is on.
+SECRET_KEY = os.environ.get("XINFANG_SECRET_KEY") or "insecure-development-key-change-me-" + "x" * 20
 # Personal-data encryption key (any string; a 256-bit key is derived from it).
-DATA_KEY = os.environ.get("XINFANG_DATA_KEY", "insecure-development-data-key")
+DATA_KEY = os.environ.get("XINFANG_DATA_KEY") or "insecure-development-data-key"
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("XINFANG_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
 REDIS_URL = os.environ.get("XINFANG_REDIS_URL", "")
 
@@ -50,7 +58,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy (CONTENT_SECURITY_POLICY below)
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "xinfang.common.middleware.NoStoreMiddleware",  # after whitenoise: static files stay cacheable
     "django.contrib.sessions.middleware.SessionMiddleware",
     "xinfang.common.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -77,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "xinfang.web.context_processors.workbench",
+                "xinfang.common.context_processors.demo_mode",
             ],
         },
     },
@@ -153,6 +164,34 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 CSRF_FAILURE_VIEW = "xinfang.web.views.common.csrf_failure"  # a 403 in the app's layout and language
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
+
+# Behind HTTPS (XINFANG_SECURE=1): cookies only over HTTPS, HSTS for a year (subdomains included), and
+# the TLS-terminating proxy's X-Forwarded-Proto: https trusted as HTTPS (the proxy must set it and strip
+# a client's own); plain-HTTP requests are redirected unless XINFANG_SSL_REDIRECT=0.
+SECURE = _bool("XINFANG_SECURE")
+if SECURE:
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = _bool("XINFANG_SSL_REDIRECT", True)
+# Content-Security-Policy (django-csp): everything from this host only; scripts only from static files
+# or inline blocks carrying the response's nonce (`nonce="{{ request.csp_nonce }}"`), no inline event
+# handlers; styles may be inline (the server-rendered SVG charts and a few templates carry them).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

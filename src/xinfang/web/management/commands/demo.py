@@ -21,7 +21,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Count
@@ -164,6 +166,9 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2026, help=_("随机种子，相同种子生成相同数据。"))
 
     def handle(self, *args, if_empty=False, petitions=300, seed=2026, **options):
+        if not getattr(settings, "DEMO_MODE", False):  # never on a real installation (XINFANG_DEMO, settings)
+            raise CommandError(_("演示数据（含公开密码的演示账号）只能在演示模式下生成：请设置 XINFANG_DEMO=1"
+                                 "（make run 已设置）。真实部署请用 xinfang createsuperuser 创建第一个管理员。"))
         if petitions < 0:
             raise CommandError(_("信访件数量不能为负数。"))
         if if_empty and Petition.objects.exists():
@@ -231,7 +236,6 @@ def department_staff(org: DemoOrg) -> None:
     """A leader (also dispatcher) and a handler in each staffed department besides 住建局 (which the
     core accounts of org/demo.py cover), so petitions of every kind can be handled to the end."""
     User = get_user_model()
-    model = org.users["demo_clerk"]
     for prefix, suffix, surname in (("DH", "", "东"), ("XS", "2", "西")):
         for code, short in DEPT_SHORT.items():
             unit = org.units[f"{prefix}-{code}"]
@@ -241,9 +245,9 @@ def department_staff(org: DemoOrg) -> None:
                 full_name = f"{surname}{short}{label}"
                 user = User.objects.filter(username=username).first()
                 if user is None:
-                    # the same password as the core accounts; copying the hash avoids hashing it again
+                    # the same password as the core accounts, hashed with a salt of its own
                     user = User.objects.create(username=username, last_name=full_name[:1], first_name=full_name[1:],
-                                               password=model.password)
+                                               password=make_password(DEMO_PASSWORD))
                     StaffProfile.objects.create(user=user, full_name=full_name)
                 for role in roles:
                     Membership.objects.get_or_create(user=user, unit=unit, role=role)
