@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export XINFANG_HOME := $(CURDIR)
 
-.PHONY: setup run test lint bench browser fonts messages screenshots clean
+.PHONY: setup run test test-slow lint bench browser fonts messages screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,9 +46,6 @@ fonts:
 	  else echo "Note: install Debian's fonts-noto-cjk for Chinese PDF notices (sudo apt-get install fonts-noto-cjk)"; fi; \
 	fi
 
-# `make run` is the demo (XINFANG_DEMO=1): development keys allowed, demo data on first run, a banner on
-# every page. A real installation sets its keys instead (README: Setting up a real installation).
-run: export XINFANG_DEMO = 1
 run: setup fonts
 	$(BIN)/xinfang demo --if-empty
 	@echo "xinfang: http://127.0.0.1:$(PORT)/  (demo accounts: demo_clerk, demo_dispatcher, demo_handler, demo_leader, ... password: xinfang-demo-2026)"
@@ -61,6 +58,15 @@ test: setup browser
 	@if [ -n "$$XINFANG_TEST_POSTGRES_URL" ]; then \
 	  echo "== PostgreSQL: $$XINFANG_TEST_POSTGRES_URL"; \
 	  XINFANG_DATABASE_URL="$$XINFANG_TEST_POSTGRES_URL" $(BIN)/pytest; \
+	fi
+
+# Long real-process tests (marked slow; backup and restore of a demo database): SQLite, then PostgreSQL
+# when XINFANG_TEST_POSTGRES_URL is set. `.ci/run` runs them after `make test`.
+test-slow: setup
+	XINFANG_SLOW_TESTS=1 $(BIN)/pytest -m slow
+	@if [ -n "$$XINFANG_TEST_POSTGRES_URL" ]; then \
+	  echo "== PostgreSQL (slow): $$XINFANG_TEST_POSTGRES_URL"; \
+	  XINFANG_SLOW_TESTS=1 XINFANG_DATABASE_URL="$$XINFANG_TEST_POSTGRES_URL" $(BIN)/pytest -m slow; \
 	fi
 
 lint: $(VENV)/.installed
