@@ -46,6 +46,9 @@ fonts:
 	  else echo "Note: install Debian's fonts-noto-cjk for Chinese PDF notices (sudo apt-get install fonts-noto-cjk)"; fi; \
 	fi
 
+# `make run` is the demo (XINFANG_DEMO=1): development keys allowed, demo data on first run, a banner on
+# every page. A real installation sets its keys instead (README: Setting up a real installation).
+run: export XINFANG_DEMO = 1
 run: setup fonts
 	$(BIN)/xinfang demo --if-empty
 	@echo "xinfang: http://127.0.0.1:$(PORT)/  (demo accounts: demo_clerk, demo_dispatcher, demo_handler, demo_leader, ... password: xinfang-demo-2026)"
