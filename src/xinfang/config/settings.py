@@ -27,6 +27,8 @@ DEMO_MODE = _bool("XINFANG_DEMO", UNDER_PYTEST)
 SECRET_KEY = os.environ.get("XINFANG_SECRET_KEY") or "insecure-development-key-change-me-" + "x" * 20
 # Personal-data encryption key (any string; a 256-bit key is derived from it).
 DATA_KEY = os.environ.get("XINFANG_DATA_KEY") or "insecure-development-data-key"
+# Audit-chain HMAC key (any string; never stored in the database). Unset: the published development key.
+AUDIT_KEY = os.environ.get("XINFANG_AUDIT_KEY") or "insecure-development-audit-key"
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("XINFANG_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
 REDIS_URL = os.environ.get("XINFANG_REDIS_URL", "")
 
