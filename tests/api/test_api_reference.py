@@ -85,8 +85,8 @@ def test_summary_counts_within_scope(clients, registered, petition_body):
     assert s["by_visit_kind"]["group"] == {"batches": 0, "person_times": 0}  # the joint letter is no visit
     assert s["unit"] is None and s["date_from"] is None
 
-    # the department sees only what reached it
-    dept = clients("demo_handler").get("/reports/summary").json()
+    # the department (its leader) sees only what reached it
+    dept = clients("demo_leader").get("/reports/summary").json()
     assert dept["items"] == 1 and dept["by_channel"]["online"] == 1
     # the other district sees nothing
     assert clients("demo_analyst2").get("/reports/summary").json()["items"] == 0

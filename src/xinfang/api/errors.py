@@ -95,7 +95,36 @@ def error_response(err: ApplicationError, status: int | None = None) -> HttpResp
                         content_type="application/json; charset=utf-8")
 
 
+# Every operation may answer these with the one error shape (documented in the OpenAPI schema).
+ERROR_STATUSES = {"400": "请求无效", "401": "未登录或令牌无效", "404": "不存在或不在管辖范围内",
+                  "405": "不支持的请求方法", "409": "操作冲突（状态、版本或权限）", "422": "字段取值无效"}
+ERROR_SCHEMA = {"type": "object", "required": ["error"], "properties": {"error": {
+    "type": "object", "required": ["code", "message", "field"],
+    "properties": {"code": {"type": "string"}, "message": {"type": "string"},
+                   "field": {"anyOf": [{"type": "string"}, {"type": "null"}]}}}}}
+
+
+def _document_errors(schema: dict) -> dict:
+    schema.setdefault("components", {}).setdefault("schemas", {}).setdefault("Error", ERROR_SCHEMA)
+    ref = {"$ref": "#/components/schemas/Error"}
+    for methods in schema.get("paths", {}).values():
+        for operation in methods.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            for status, description in ERROR_STATUSES.items():
+                operation["responses"].setdefault(status, {
+                    "description": description, "content": {"application/json": {"schema": ref}}})
+    return schema
+
+
 def install(api) -> None:
+    original_schema = api.get_openapi_schema
+
+    def get_openapi_schema(*args, **kwargs):
+        return _document_errors(original_schema(*args, **kwargs))
+
+    api.get_openapi_schema = get_openapi_schema
+
     def render(request, err: ApplicationError, status: int | None = None):
         return api.create_response(request, err.as_dict(), status=status or err.status)
 

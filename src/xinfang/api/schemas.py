@@ -259,3 +259,48 @@ class SummaryOut(Schema):
     by_channel: dict[str, int]
     by_status: dict[str, int]
     by_visit_kind: dict[str, VisitCounts]
+
+
+# ---- workflow moves: one typed body per action ---------------------------------------------------
+
+def _action_field(f):
+    """(annotation, pydantic Field) of one field of a move's form (web.action_forms.FORMS)."""
+    from typing import Literal
+
+    description = str(f.label) + (f"（{f.help}）" if f.help else "")
+    if f.kind == "checkbox":
+        return bool, Field(False, description=description)
+    if f.kind == "date":
+        ann = dt.date
+    elif f.kind == "number":
+        ann = int
+    elif f.kind == "select" and f.choices:
+        ann = Literal[tuple(str(value) for value, _label in f.choices)]
+    elif f.kind == "textarea":
+        ann = Annotated[Text, Field(max_length=20000)]
+    else:  # text, unit, handler, petition, dynamic (codes, user names, numbers)
+        ann = Annotated[Text, Field(max_length=200)]
+    # what a move needs is the service's decision (422 naming the field); the body may omit anything
+    # the generic path may omit, so that both accept the same JSON
+    if f.required:
+        description += "（必填）"
+    return ann | None, Field(None, description=description)
+
+
+def action_bodies() -> dict[str, type]:
+    """The request body of each move of `workflow.transitions.TABLE` (registration excepted): its
+    form's fields and `version`, the petition's version the client read (409 when stale)."""
+    from pydantic import create_model
+
+    from xinfang.web.action_forms import FORMS
+    from xinfang.workflow.transitions import TABLE
+
+    out = {}
+    for action, transition in TABLE.items():
+        if action == "register":
+            continue
+        fields = {f.name: _action_field(f) for f in FORMS.get(action, ())}
+        fields["version"] = (int, Field(..., description="信访件当前版本号（乐观锁；过期时409）"))
+        name = "".join(part.capitalize() for part in action.split("_")) + "Body"
+        out[action] = create_model(name, __base__=Schema, __doc__=str(transition.label), **fields)
+    return out
