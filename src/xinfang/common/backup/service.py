@@ -208,16 +208,20 @@ def _unpack(archive: Path, scratch: Path) -> tuple[dict, Path, Path]:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with open(target, "wb") as out:
                     shutil.copyfileobj(src, out, 1024 * 1024)
-    except (tarfile.TarError, EOFError, OSError, ValueError) as exc:
-        raise BackupError(_("不是有效的备份文件：%(err)s") % {"err": exc}) from exc
+    except (tarfile.TarError, EOFError, OSError, ValueError, UnicodeDecodeError) as exc:
+        raise BackupError(_("不是有效的备份文件（无法读取归档，或文件已损坏）。")) from exc
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise BackupError(_("不是 xinfang 的备份文件（缺少或不认识 manifest.json）。"))
+    shape = {"database": dict, "tables": dict, "migrations": list, "files": dict, "engine": str}
+    if any(not isinstance(manifest.get(k), t) for k, t in shape.items()) or not isinstance(
+            manifest["database"].get("member"), str) or _safe_member(manifest["database"]["member"]) is None:
+        raise BackupError(_("备份清单 manifest.json 不完整或格式不对。"))
     db_file = scratch.joinpath(*PurePosixPath(manifest["database"]["member"]).parts)
     if not db_file.is_file() or _sha256_file(db_file) != manifest["database"]["sha256"]:
         raise BackupError(_("备份中的数据库副本缺失或校验值不符。"))
     unpacked = {rel for rel, _path in _media_files(media_dir)}
     for rel, meta in manifest["files"].items():
-        if rel not in unpacked or _sha256_file(media_dir / rel) != meta["sha256"]:
+        if rel not in unpacked or not isinstance(meta, dict) or _sha256_file(media_dir / rel) != meta.get("sha256"):
             raise BackupError(_("备份中的文件缺失或校验值不符：%(name)s。") % {"name": rel})
     extra = unpacked - set(manifest["files"])
     if extra:
