@@ -63,7 +63,7 @@ test: setup browser
 	  XINFANG_DATABASE_URL="$$XINFANG_TEST_POSTGRES_URL" $(BIN)/pytest; \
 	fi
 
-# Long real-process tests (marked slow; backup and restore of a demo database): SQLite, then PostgreSQL
+# Long tests marked slow (backup and restore, the crash test, API fuzzing): SQLite, then PostgreSQL
 # when XINFANG_TEST_POSTGRES_URL is set. `.ci/run` runs them after `make test`.
 test-slow: setup
 	XINFANG_SLOW_TESTS=1 $(BIN)/pytest -m slow
