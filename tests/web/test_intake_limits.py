@@ -161,3 +161,27 @@ def test_a_refused_form_keeps_its_token_and_saves_once_fixed(clerk):
 def test_the_page_disables_the_save_button_on_submit(clerk):
     html = clerk.get("/intake/visit/").content.decode()
     assert "web/intake_once.js" in html
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_browser_the_save_button_sends_the_form_once(org, login, live_server):
+    page = login("demo_clerk")
+    page.goto(live_server.url + "/intake/letter/")
+    page.wait_for_load_state("networkidle")
+    # record each submission that would leave the page, and keep the page here to look at the button
+    page.evaluate("""() => {
+        window.sent = [];
+        document.getElementById('intake-form').addEventListener('submit', (e) => {
+            window.sent.push(!e.defaultPrevented); e.preventDefault(); });
+    }""")
+    page.check("input[name=is_anonymous]")
+    page.fill("input[name=title]", "小区物业违规收取停车费")
+    page.fill("textarea[name=content]", "幸福小区物业公司违规收取地面停车费。")
+    page.fill("input[name=category]", "城乡建设 / 住房保障与房地产 / 物业管理")
+    page.fill("input[name=problem_region]", "示范省 / 示范市 / 东湖区 / 城关街道")
+    page.click("#intake-save")
+    page.wait_for_function("document.getElementById('intake-save').disabled")
+    page.evaluate("document.getElementById('intake-form').requestSubmit()")  # a second click's submission
+    assert page.evaluate("window.sent") == [True, False]  # the second one is stopped
+    assert page.get_attribute("#intake-save", "aria-busy") == "true"
