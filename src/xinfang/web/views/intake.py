@@ -29,7 +29,7 @@ from xinfang.common.validators import ID_EARLIEST_BIRTH, ID_MESSAGES, ID_PROVINC
 from xinfang.petitions import lookup
 from xinfang.petitions.choices import Status
 from xinfang.petitions.models import Petition
-from xinfang.petitions.selectors import accuser_hidden, petition_get
+from xinfang.petitions.selectors import accuser_hidden, petition_get, petition_texts
 
 from .. import intake_forms as forms
 
@@ -224,8 +224,9 @@ def receipt_view(request, petition_id):
     links = [] if hidden else list(petition.petitioner_links.select_related("petitioner"))
     reps = [lk for lk in links if lk.is_representative] or links
     accept = petition.deadlines.filter(kind="accept").order_by("id").first()
+    texts = petition_texts(request.user, petition)  # the accuser's identifiers masked outside the chain
     return render(request, "web/intake/receipt.html", {
-        "p": petition, "code": code, "hidden": hidden, "names": [lk.petitioner.masked_name for lk in reps[:5]],
+        "p": texts.petition_view(), "code": code, "hidden": hidden, "names": [lk.petitioner.masked_name for lk in reps[:5]],
         "more": max(petition.headcount - len(reps[:5]), 0), "accept": accept,
         "portal_url": request.build_absolute_uri("/portal/"), "today": timezone.localdate(),
     })

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from xinfang.common.errors import ApplicationError, NotFound
 from xinfang.knowledge import selectors, services
 from xinfang.knowledge.models import Article
-from xinfang.petitions.selectors import categories_tree, petition_get
+from xinfang.petitions.selectors import categories_tree, petition_get, petition_texts
 from xinfang.reports.exports import table_xlsx
 
 from .common import export_requested, xlsx_download
@@ -162,6 +162,7 @@ def case_mark_view(request, petition_id):
     except NotFound:
         raise Http404 from None
     existing = petition.knowledge_articles.filter(kind=Article.Kind.CASE).first()
+    texts = petition_texts(request.user, petition)
     error = None
     if request.method == "POST":
         values = {n: (request.POST.get(n) or "").strip() for n in ("title", "body", "lesson")}
@@ -173,11 +174,11 @@ def case_mark_view(request, petition_id):
         else:
             messages.success(request, _("已标记为典型案例：%(t)s") % {"t": article.title})
             return redirect("web:knowledge_article", article_id=article.pk)
-    else:
-        values = {"title": petition.title, "body": services.case_default_body(petition), "lesson": "",
+    else:  # outside an accusation's handling chain the accuser's identifiers are masked (petition_texts)
+        values = {"title": texts.title, "body": texts.mask(services.case_default_body(petition)), "lesson": "",
                   "is_published": True}
     return render(request, "web/knowledge/case_form.html", {
-        "active": "knowledge", "p": petition, "values": values, "error": error, "existing": existing,
+        "active": "knowledge", "p": texts.petition_view(), "values": values, "error": error, "existing": existing,
         "handled": petition.status in services.CASE_STATES}, status=error.status if error else 200)
 
 
