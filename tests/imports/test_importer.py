@@ -583,6 +583,38 @@ def test_progress_is_reported_as_the_job_goes(users, monkeypatch):
     assert ("validate", 3, 3) in seen and ("write", 3, 3) in seen
 
 
+def test_a_job_whose_worker_died_runs_again_once(users):
+    """A worker killed mid-import leaves the job RUNNING with nothing written (rows and DONE commit
+    together); the re-queued task imports it once; a finished job is never run again."""
+    user = users["demo_clerk"]
+    job = import_job_create(actor=user, filename="a.csv", data=csv_bytes(good_rows()))
+    ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.RUNNING, message="write")
+    assert runner.import_job_run(job.pk)["created"] == 3
+    job.refresh_from_db()
+    assert (job.state, job.created_count) == (ImportJob.State.DONE, 3)
+    assert runner.import_job_run(job.pk) == {"skipped": True}
+    assert Petition.objects.count() == 3
+
+
+def test_the_done_state_commits_with_the_rows(users, monkeypatch):
+    user = users["demo_clerk"]
+    job = import_job_create(actor=user, filename="a.csv", data=csv_bytes(good_rows()))
+    ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.QUEUED)
+    seen = {}
+    real = runner.rows_commit
+
+    def spy(*args, before_commit=None, **kwargs):
+        def check(result):
+            before_commit(result)
+            seen["state"] = ImportJob.objects.get(pk=job.pk).state  # inside the rows' transaction
+            seen["petitions"] = Petition.objects.count()
+        return real(*args, before_commit=check, **kwargs)
+
+    monkeypatch.setattr(runner, "rows_commit", spy)
+    runner.import_job_run(job.pk)
+    assert seen == {"state": ImportJob.State.DONE, "petitions": 3}
+
+
 def test_internal_error_marks_the_job_failed_without_a_trace(users, monkeypatch):
     user = users["demo_clerk"]
     job = import_job_create(actor=user, filename="a.csv", data=csv_bytes(good_rows()))

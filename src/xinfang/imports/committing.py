@@ -41,8 +41,11 @@ def _service_field(name: str | None) -> str:
 
 
 def rows_commit(rows: list[ParsedRow], mapping: dict[str, str], *, actor, unit: Unit,
-                progress: Progress | None = None, dry_run: bool = False) -> ImportResult:
-    """Register every row in ONE transaction; any failure rolls back all.
+                progress: Progress | None = None, dry_run: bool = False,
+                before_commit=None) -> ImportResult:
+    """Register every row in ONE transaction; any failure rolls back all. `before_commit(result)` runs
+    inside that transaction when every row succeeded (the job records itself done with its rows, so
+    a worker killed at any instant leaves either both or neither).
 
     A row the services refuse is reported (with the service's message) and the other rows are still
     tried, each in its own savepoint, so that every refusal is reported at once; then everything is
@@ -67,6 +70,8 @@ def rows_commit(rows: list[ParsedRow], mapping: dict[str, str], *, actor, unit: 
                 tick(i)
             if result.errors or dry_run:
                 raise _Rollback
+            if before_commit is not None:
+                before_commit(result)
     except _Rollback:
         if not dry_run or result.errors:
             result.created = 0

@@ -24,8 +24,12 @@ log = logging.getLogger(__name__)
 
 
 def import_job_run(job_id: int) -> dict:
-    """The background job: validate every row, then write them all in one transaction, or none."""
-    claimed = ImportJob.objects.filter(pk=job_id, state=ImportJob.State.QUEUED).update(
+    """The background job: validate every row, then write them all in one transaction, or none.
+
+    A job still RUNNING is taken again: the task queue hands a job to a second worker only when the
+    first one's lease expired (it died), and the rows and the DONE state commit together, so a
+    RUNNING job has written nothing yet."""
+    claimed = ImportJob.objects.filter(pk=job_id, state__in=(ImportJob.State.QUEUED, ImportJob.State.RUNNING)).update(
         state=ImportJob.State.RUNNING, message="validate", processed_rows=0)
     if not claimed:
         return {"skipped": True}
@@ -47,7 +51,11 @@ def import_job_run(job_id: int) -> dict:
         else:
             ImportJob.objects.filter(pk=job.pk).update(message="write", processed_rows=0,
                                                        total_rows=checked.total)
-            result = rows_commit(checked.rows, mapping, actor=actor, unit=unit, progress=progress)
+            def done(res, total=checked.total):
+                res.total = total
+                ImportJob.objects.filter(pk=job.pk).update(**_fields(res, []))
+
+            result = rows_commit(checked.rows, mapping, actor=actor, unit=unit, progress=progress, before_commit=done)
             result.total = checked.total
             errors = result.errors
     except ApplicationError as exc:
@@ -60,7 +68,17 @@ def import_job_run(job_id: int) -> dict:
     if not errors and result.created == 0:
         errors = [RowError(None, "", _("文件中没有可导入的数据行。"))]
     ok = not errors
-    fields = {
+    fields = _fields(result, errors)
+    ImportJob.objects.filter(pk=job_id).update(**fields)
+    if ok:
+        job.file.delete(save=False)  # the data now lives in the database, encrypted where personal
+        ImportJob.objects.filter(pk=job_id).update(file="")
+    return {"created": fields["created_count"], "errors": len(errors)}
+
+
+def _fields(result: ImportResult, errors: list[RowError]) -> dict:
+    ok = not errors
+    return {
         "state": ImportJob.State.DONE if ok else ImportJob.State.FAILED,
         "processed_rows": result.total if ok else 0,
         "total_rows": result.total,
@@ -69,11 +87,6 @@ def import_job_run(job_id: int) -> dict:
         "message": _summary(result, errors),
         "finished_at": timezone.now(),
     }
-    ImportJob.objects.filter(pk=job_id).update(**fields)
-    if ok:
-        job.file.delete(save=False)  # the data now lives in the database, encrypted where personal
-        ImportJob.objects.filter(pk=job_id).update(file="")
-    return {"created": fields["created_count"], "errors": len(errors)}
 
 
 def _summary(result: ImportResult, errors: list[RowError]) -> str:
