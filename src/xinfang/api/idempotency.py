@@ -86,7 +86,8 @@ def run_once(*, user, key: str | None, body: dict, create) -> tuple[int, dict]:
         return create()
     digest = request_hash(body)
     with transaction.atomic():
-        IdempotencyKey.objects.filter(user=user, key=key, created_at__lt=timezone.now() - TTL).delete()
+        # the user's expired keys go (this one included), so the table holds about a day of keys
+        IdempotencyKey.objects.filter(user=user, created_at__lt=timezone.now() - TTL).delete()
         try:
             with transaction.atomic():
                 record = IdempotencyKey.objects.create(user=user, key=key, request_hash=digest)
