@@ -1,6 +1,6 @@
 """Fixtures of the security suite: the demo city with one of everything a URL can name, inside
 district 1 (东湖区), around an accusation whose accuser is hidden outside the handling chain; the API's
-real-HTTP client and the browser harness of tests/api and tests/web, loaded from their files."""
+real-HTTP client of tests/api, loaded from its file (the browser harness is the root conftest's)."""
 
 from __future__ import annotations
 
@@ -22,18 +22,14 @@ def _load(name: str, path: Path):
     return module
 
 
-# The fixtures of the API and browser tests, under names of their own (pytest collects fixture functions
+# The fixtures of the API tests, under names of their own (pytest collects fixture functions
 # found in this module's namespace). `_drain_live_server` is autouse there; here it is used by name.
 _api = _load("xinfang_security_api_fixtures", _TESTS / "api" / "conftest.py")
-_web = _load("xinfang_security_web_fixtures", _TESTS / "web" / "conftest.py")
 ApiClient = _api.ApiClient
 make_id_number = _api.make_id_number
 clients = _api.clients
 anonymous = _api.anonymous
 petition_body = _api.petition_body
-browser = _web.browser
-page = _web.page
-login = _web.login
 
 
 _drain_live_server = _api._drain_live_server  # autouse: every test here is transactional

@@ -236,7 +236,7 @@ def test_attachments_are_stored(clerk):
 
 def test_bad_attachment_refused_and_nothing_stored(clerk):
     data = intake_data()
-    data["attachments"] = [SimpleUploadedFile("ok.pdf", b"%PDF", "application/pdf"),
+    data["attachments"] = [SimpleUploadedFile("ok.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf"),
                            SimpleUploadedFile("virus.exe", b"MZ", "application/octet-stream")]
     response = clerk.post("/intake/visit/", data)
     assert response.status_code == 422

@@ -138,10 +138,12 @@ def test_main_pages_have_no_csp_violation(org, register, login, page, live_serve
     page.keyboard.press("Alt+n")
     page.wait_for_selector("input[name=p-1-name]")
     # the language switch submits on change (data-autosubmit, no inline handler)
-    page.select_option("#lang-select", "en")
+    with page.expect_navigation():  # the submit's navigation, not a load state that was reached already
+        page.select_option("#lang-select", "en")
     page.wait_for_load_state("networkidle")
     assert page.locator("html").get_attribute("lang") == "en"
-    page.select_option("#lang-select", "zh-hans")
+    with page.expect_navigation():
+        page.select_option("#lang-select", "zh-hans")
     page.wait_for_load_state("networkidle")
 
     page.context.clear_cookies()
