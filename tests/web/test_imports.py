@@ -283,7 +283,7 @@ def test_browser_bad_row_is_reported_and_nothing_imported(org, login, live_serve
     page.select_option("select[name=map_3]", "title")
     page.wait_for_selector("text=没有指定标题列", state="detached")
     page.select_option("select[name=map_5]", "")  # 诉求 not imported
-    page.wait_for_function("document.querySelector('tr.unmapped select[name=map_5]') !== null")
+    page.wait_for_selector("tr.unmapped select[name=map_5]", state="attached")
     assert page.evaluate("window.__same_page") is True
     page.click("#import-start")
     page.wait_for_load_state("networkidle")
