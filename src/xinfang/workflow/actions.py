@@ -21,6 +21,7 @@ from xinfang.petitions.selectors import petition_by_ref
 
 from . import deadlines as dl
 from .choices import (
+    CURRENT_OPINION_KINDS,
     DeliveryMethod,
     EvaluationSource,
     HearingStage,
@@ -487,8 +488,7 @@ def _delivery_record(ctx: Ctx, reply: Reply | None, day: dt.date, method: str, *
 
 
 def current_opinion(p: Petition) -> Reply | None:
-    kinds = {Status.REPLIED: (ReplyKind.REPLY, ReplyKind.FAST_TRACK), Status.REVIEWED: (ReplyKind.REVIEW,),
-             Status.FINAL: (ReplyKind.REREVIEW,)}.get(p.status, ())
+    kinds = CURRENT_OPINION_KINDS.get(p.status, ())
     return (p.replies.filter(kind__in=kinds, approved_at__isnull=False, returned_at__isnull=True)
             .order_by("-approved_at", "-id").first())
 

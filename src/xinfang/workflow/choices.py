@@ -62,3 +62,11 @@ class DeliveryMethod(models.TextChoices):
 class HearingStage(models.TextChoices):
     HANDLING = "handling", _("办理阶段")
     REREVIEW = "rereview", _("复核阶段")
+
+
+# The written opinion in force in each state (the one to deliver, and whose delivery opens a window).
+CURRENT_OPINION_KINDS = {
+    "replied": (ReplyKind.REPLY, ReplyKind.FAST_TRACK),
+    "reviewed": (ReplyKind.REVIEW,),
+    "final": (ReplyKind.REREVIEW,),
+}

@@ -34,8 +34,10 @@ def barred_paths(petition: Petition) -> list[str]:
     return paths
 
 
-def unit_barred(petition: Petition, unit: Unit | None) -> bool:
-    return unit is not None and any(unit.path.startswith(p) for p in barred_paths(petition))
+def unit_barred(petition: Petition, unit: Unit | None, paths: list[str] | None = None) -> bool:
+    """`paths`: `barred_paths(petition)` when the caller already has them (one query, many units)."""
+    paths = barred_paths(petition) if paths is None else paths
+    return unit is not None and any(unit.path.startswith(p) for p in paths)
 
 
 def guard_unit(petition: Petition, unit: Unit | None, field: str = "unit") -> None:

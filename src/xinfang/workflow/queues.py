@@ -24,7 +24,7 @@ from xinfang.petitions.choices import OPEN_STATES, Status, WarningLevel
 from xinfang.petitions.models import Petition
 from xinfang.petitions.selectors import petitions_visible
 
-from .choices import ReplyKind
+from .choices import CURRENT_OPINION_KINDS
 from .models import Evaluation, Extension, Reply
 
 # (key, label) in the order the navigation shows them
@@ -89,11 +89,11 @@ def queue(user, key: str) -> QuerySet[Petition]:
         chain = _units(user, Role.CLERK, Role.HANDLER)
         if not chain:
             return qs.none()
-        pending = _undelivered().filter(Q(kind__in=(ReplyKind.REPLY, ReplyKind.FAST_TRACK), petition__status=Status.REPLIED)
-                                     | Q(kind=ReplyKind.REVIEW, petition__status=Status.REVIEWED)
-                                     | Q(kind=ReplyKind.REREVIEW, petition__status=Status.FINAL))
+        current = reduce(operator.or_, (Q(kind__in=kinds, petition__status=status)
+                                        for status, kinds in CURRENT_OPINION_KINDS.items()))
+        pending = _undelivered().filter(current)
         return qs.filter(Q(receiving_unit_id__in=chain) | Q(handling_unit_id__in=chain) | Q(review_unit_id__in=chain),
-                         Exists(pending), status__in=(Status.REPLIED, Status.REVIEWED, Status.FINAL))
+                         Exists(pending), status__in=tuple(CURRENT_OPINION_KINDS))
     if key == "evaluate":
         if not _units(user, Role.CLERK):
             return qs.none()

@@ -24,7 +24,7 @@ from xinfang.petitions.services import PetitionerInput, petition_create
 from . import deadlines as dl
 from .actions import EFFECTS, Ctx
 from .facts import facts_refresh, repeat_recorded
-from .guards import guard_person, guard_unit, person_barred, unit_barred
+from .guards import barred_paths, guard_person, guard_unit, person_barred, unit_barred
 from .models import Deadline, PetitionEvent
 from .queues import queue_counts_forget
 from .rules import acting_unit, roles_for
@@ -88,6 +88,7 @@ def allowed_actions(user, petition: Petition) -> list[str]:
     from .actions import current_opinion, evaluation_open, pending_objection
 
     barred_person = person_barred(petition, user) is not None
+    barred = barred_paths(petition)  # once, not once per action
     result = []
     for action, t in TABLE.items():
         if action == "register":
@@ -101,7 +102,7 @@ def allowed_actions(user, petition: Petition) -> list[str]:
             if not petition.conflicts.filter(user=user).exists():
                 result.append(action)
             continue
-        if barred_person or (action not in PASS_ON_ACTIONS and unit_barred(petition, unit)):
+        if barred_person or (action not in PASS_ON_ACTIONS and unit_barred(petition, unit, barred)):
             continue
         if action in ("confirm_objection", "reject_objection") and pending_objection(petition) is None:
             continue
