@@ -18,7 +18,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "xinfang"
 
 RANKS = {
     "common": 0,
-    "org": 1,
+    "org": 1, "notifications": 1,
     "petitions": 2,
     "workflow": 3,
     "oversight": 4, "imports": 4,

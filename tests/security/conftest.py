@@ -89,10 +89,16 @@ def world(org, register, act, media) -> World:
     default = DeadlinePolicy.objects.filter(unit__isnull=True).order_by("id").first()
     policy = DeadlinePolicy.objects.create(key=default.key, days=max(1, default.days - 1),
                                            working_days=default.working_days, unit=office)
-    return World(
+    world = World(
         org=org, petition=Petition.objects.get(pk=p.pk), petitioner=p.petitioner_links.get().petitioner,
         document=IssuedDocument.objects.filter(petition=p).order_by("id").first(), attachment=attachment,
         ownership=ownership, saved_filter=saved, import_job=job, article=article, unit=unit,
         user=users["demo_handler"], membership=Membership.objects.filter(user=users["demo_handler"]).first(),
         category=Category.objects.get(code="010101"), policy=policy, rule=rule,
         closed=Petition.objects.get(pk=c.pk))
+    from test_authz_matrix import AREA_MODULES
+
+    for module in AREA_MODULES:  # issue 10's areas add the objects their URLs name
+        if hasattr(module, "build"):
+            module.build(world)
+    return world

@@ -223,6 +223,24 @@ API: dict[tuple[str, str], Entry] = {
     ("GET", "/me/ownerships"): E(),
 }
 
+# issue 10's areas: each its own module tests/security/authz_areas/<area>.py with WEB and API dicts of
+# entries (built with `E` and the sets above, imported from this module) and, where its URLs name an
+# object, `build(world)` that stores it in `world.other[name]` (filled as fill={"x_id": "name"})
+def _areas():
+    import importlib
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parent / "authz_areas"
+    return [importlib.import_module(f"authz_areas.{f.stem}") for f in sorted(here.glob("*.py"))
+            if not f.stem.startswith("_")]
+
+
+AREA_MODULES = _areas()
+for _module in AREA_MODULES:
+    WEB.update(getattr(_module, "WEB", {}))
+    API.update(getattr(_module, "API", {}))
+
+
 # Every other move, present and future: the accounts that see the petition are sent an invalid body
 # (422, nothing happens); the others a body with the current version, which answers 404 (outside) or
 # 422 (the move needs more fields, checked before the petition is looked up): never 200, 403 or 500.
@@ -294,7 +312,7 @@ def test_every_url_has_an_entry(db):
 def _value(world, spec: str) -> str:
     if spec.startswith("="):
         return spec[1:]
-    obj = getattr(world, spec)
+    obj = world.other[spec] if spec in world.other else getattr(world, spec)
     return str(obj.pk)
 
 
@@ -451,6 +469,9 @@ def api_body(world, entry: Entry, username: str, valid: bool):
         return {"reason": "测试解除"}, None
     if kind == "transfer":
         return {"leader": f"demo_reviewer{suffix}", "reason": "测试转交"}, None
+    for module in AREA_MODULES:  # an area's own bodies: BODIES[kind](world, username) -> dict
+        if kind in getattr(module, "BODIES", {}):
+            return module.BODIES[kind](world, username), None
     if kind == "upload":
         from security_helpers import MINI_PDF
 

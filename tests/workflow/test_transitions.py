@@ -9,6 +9,8 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+
+from xinfang.org.jurisdiction import all_roles
 import time_machine
 from django.contrib.auth import get_user_model
 
@@ -452,6 +454,8 @@ ALLOWED = {
         "demo_city_dispatcher": {"evaluate"},
     },
 }
+OVERLAY_ROLES = {"urge": {"supervisor", "leader", "dispatcher"}, "supervise": {"supervisor", "leader"},
+                 "instruct": {"leader"}}
 OPEN = {"registered", "routed", "objected", "accepted", "in_handling", "reply_pending", "replied_undelivered",
         "replied", "under_review"}
 
@@ -468,6 +472,9 @@ def test_allowed_actions_matrix(register, act, state):
             assert name not in ALLOWED[state], name
             continue
         expected = ALLOWED[state].get(name, set()) | ({"declare_conflict"} if state in OPEN else set())
+        if state in OPEN:  # the overlays (urge, supervise, instruct): by role, anywhere in scope
+            roles = all_roles(u)
+            expected |= {a for a, allowed in OVERLAY_ROLES.items() if roles & allowed}
         assert set(allowed_actions(u, fresh(p))) == expected, name
 
 

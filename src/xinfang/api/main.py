@@ -17,6 +17,9 @@ from .auth import AUTH
 from .docs import OfflineSwagger, asset_response
 from .routers import insight, org, petitions, reports
 
+# the routers of issue 10's areas, one module each under routers/
+AREAS = ("notifications", "urging", "supervision", "leadership", "screening", "scorecards")
+
 
 def _no_constant(name: str):
     raise ValueError(f"JSON does not allow {name}")
@@ -91,5 +94,7 @@ api.add_router("/", reports.router)
 api.add_router("/", "xinfang.api.routers.documents.router")
 api.add_router("/", "xinfang.api.routers.statistics.router")
 api.add_router("/", "xinfang.api.routers.oversight.router")
+for _area in AREAS:
+    api.add_router("/", f"xinfang.api.routers.{_area}.router")
 api.add_router("/", docs_assets)
 api.add_router("/", fallback)

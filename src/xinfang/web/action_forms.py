@@ -72,6 +72,15 @@ FORMS: dict[str, tuple[Field, ...]] = {
     "evaluate": (Field("level", _("满意度"), "select", True, tuple(Satisfaction.choices)),
                  Field("reason", _("理由（不满意时必填）"), "textarea")),
     "declare_conflict": (Field("reason", _("回避理由"), "textarea", True),),
+    # overlays (oversight): the fields each effect reads
+    "urge": (Field("note", _("催办意见"), "textarea", True),),
+    "supervise": (Field("unit", _("督办对象（责任单位）"), "unit"),
+                  Field("requirement", _("督办要求"), "textarea", True),
+                  Field("due_on", _("办结时限"), "date", True),
+                  Field("listed", _("挂牌督办（列入督办公示栏）"), "checkbox")),
+    "instruct": (Field("text", _("批示内容"), "textarea", True),
+                 Field("unit", _("承办单位（默认为当前承办单位）"), "unit"),
+                 Field("due_on", _("反馈时限"), "date")),
 }
 
 

@@ -11,6 +11,9 @@ from xinfang.org.choices import Role
 from xinfang.org.jurisdiction import all_roles
 from xinfang.workflow.queues import ALL, QUEUES, queue_counts
 
+# issue 10's areas (oversight and prevention): each adds its entries and home panels (views/<area>/nav.py)
+AREAS = ("notifications", "urging", "supervision", "leadership", "screening", "scorecards")
+
 # Who sees the statistics pages (统计看板, 统计报表).
 REPORT_ROLES = {Role.LEADER, Role.ANALYST, Role.SUPERVISOR, Role.ADMIN}
 
@@ -37,6 +40,8 @@ def navigation(request) -> list[NavItem]:
     items.append(NavItem(_("待办"), reverse("web:queue", args=[ALL]), "queue", counts[ALL], children))
     if Role.LEADER in roles:
         items.append(NavItem(_("我的包案"), reverse("web:my_ownerships"), "ownerships"))
+    for module in area_modules():
+        items += module.nav_items(request, roles)
     items.append(NavItem(_("查询"), reverse("web:search"), "search"))
     items.append(NavItem(_("信访人"), reverse("web:petitioners"), "petitioners"))
     if roles & {Role.CLERK, Role.DISPATCHER, Role.ADMIN}:
@@ -48,6 +53,21 @@ def navigation(request) -> list[NavItem]:
     if Role.ADMIN in roles:
         items.append(NavItem(_("系统管理"), reverse("web:manage"), "manage"))
     return items
+
+
+def area_modules() -> list:
+    from importlib import import_module
+
+    return [import_module(f"xinfang.web.views.{area}.nav") for area in AREAS]
+
+
+def home_panels(request) -> list[tuple[str, dict]]:
+    """The areas' panels for the home page (the supervisor's and informant's work, urgent reports)."""
+    roles = all_roles(request.user)
+    panels: list[tuple[str, dict]] = []
+    for module in area_modules():
+        panels += module.home_panels(request, roles)
+    return panels
 
 
 def _queues_for(roles: set[str]) -> set[str]:

@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from .navigation import AREAS
 from .views import account, home, imports, intake, knowledge, manage, petitioners, petitions, reports, search
 from .views import documents as document_views
 from .views import oversight as oversight_views
@@ -94,3 +95,7 @@ urlpatterns = [
          name="documents_regenerate"),
     path("petitions/<int:petition_id>/documents/", document_views.documents_panel_view, name="documents_panel"),
 ]
+
+# issue 10's areas: each its own urls module under views/<area>/
+for _area in AREAS:
+    urlpatterns += __import__(f"xinfang.web.views.{_area}.urls", fromlist=["urlpatterns"]).urlpatterns

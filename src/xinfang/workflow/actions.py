@@ -768,3 +768,14 @@ def do_declare_conflict(ctx: Ctx) -> None:
 
 
 EFFECTS = {name[3:]: fn for name, fn in globals().items() if name.startswith("do_") and callable(fn)}
+
+
+
+def effect_register(action: str, fn) -> None:
+    """A package above the workflow (oversight) supplies the effect of a move the table names (the
+    overlays urge, supervise, instruct): the table stays the one place that says who may take it."""
+    from .transitions import TABLE
+
+    if action not in TABLE:
+        raise KeyError(action)
+    EFFECTS[action] = fn

@@ -74,7 +74,15 @@ TABLE: dict[str, Transition] = {t.action: t for t in [
     _t("evaluate", [S.REPLIED, S.UNDER_REVIEW, S.REVIEWED, S.UNDER_REREVIEW, S.FINAL, S.CLOSED], None, [R.CLERK],
        "scope", _("满意度评价")),
     _t("declare_conflict", OPEN_STATES, None, list(R.values), "scope", _("申请回避")),
+    # overlays (DESIGN §4 "any open"): supervision of the case, the state is unchanged; their effects
+    # live in `oversight` (registered with `actions.effect_register` when the app is ready)
+    _t("urge", OPEN_STATES, None, [R.SUPERVISOR, R.LEADER, R.DISPATCHER], "scope", _("催办")),
+    _t("supervise", OPEN_STATES, None, [R.SUPERVISOR, R.LEADER], "scope", _("督办")),
+    _t("instruct", OPEN_STATES, None, [R.LEADER], "scope", _("领导批示")),
 ]}
+
+# The overlay moves: taken by any unit whose jurisdiction covers the petition, never change its state.
+OVERLAY_ACTIONS = frozenset({"urge", "supervise", "instruct"})
 
 ACTIONS = tuple(TABLE)
 # Moves a citizen may make online through the portal (no staff account).

@@ -9,6 +9,7 @@ from xinfang.petitions.selectors import petitions_visible
 from xinfang.reports.exports import petitions_xlsx
 from xinfang.workflow.queues import ALL, QUEUES, queue, with_undelivered_since
 
+from ..navigation import home_panels
 from .common import SORTS, export_requested, table_context, xlsx_download
 
 
@@ -19,6 +20,7 @@ def home(request):
                        audit={"list": "home"})
     ctx = table_context(request, petitions_visible(request.user), per_page=15)
     ctx["active"] = "home"
+    ctx["home_panels"] = home_panels(request)
     return render(request, "web/home.html", ctx)
 
 

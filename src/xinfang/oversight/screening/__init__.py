@@ -1,0 +1,1 @@
+"""矛盾纠纷排查 (oversight, issue 10)."""

@@ -1,0 +1,1 @@
+"""督办与批示 (oversight, issue 10)."""

@@ -1,0 +1,1 @@
+"""Workbench pages of leadership (issue 10)."""

@@ -1,0 +1,1 @@
+"""Workbench pages of notifications (issue 10)."""

@@ -1,0 +1,1 @@
+"""Workbench pages of scorecards (issue 10)."""

@@ -1,0 +1,13 @@
+"""This area's navigation entries and home-page panels (called by web/navigation.py and the home view)."""
+
+from __future__ import annotations
+
+
+def nav_items(request, roles: set[str]) -> list:
+    """NavItems (web.navigation.NavItem) to show after 我的包案."""
+    return []
+
+
+def home_panels(request, roles: set[str]) -> list[tuple[str, dict]]:
+    """(template name, context) of panels shown on the home page above the recent petitions."""
+    return []

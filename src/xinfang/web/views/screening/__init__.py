@@ -1,0 +1,1 @@
+"""Workbench pages of screening (issue 10)."""

@@ -1,0 +1,1 @@
+"""Workbench pages of supervision (issue 10)."""

@@ -1,0 +1,1 @@
+"""Workbench pages of urging (issue 10)."""
