@@ -9,14 +9,13 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-
-from xinfang.org.jurisdiction import all_roles
 import time_machine
 from django.contrib.auth import get_user_model
 
 from xinfang.audit.models import AuditEntry
 from xinfang.common import crypto
 from xinfang.common.errors import ApplicationError, NotFound
+from xinfang.org.jurisdiction import all_roles
 from xinfang.org.models import StaffProfile
 from xinfang.petitions.choices import Status
 from xinfang.petitions.models import Petition, PetitionAccess
