@@ -36,6 +36,10 @@ def navigation(request) -> list[NavItem]:
     counts = queue_counts(user)
     children = [NavItem(label, reverse("web:queue", args=[key]), f"queue:{key}", counts[key])
                 for key, label in QUEUES if counts[key] or key in _queues_for(roles)]
+    for module in area_modules():  # the areas' work lists (督办件, 批示件, ...) wait in 待办 too
+        hook = getattr(module, "queue_items", None)
+        if hook is not None:
+            children += hook(request, roles)
     # the total counts each petition once, though it may wait in several queues (全部待办 lists the same)
     items.append(NavItem(_("待办"), reverse("web:queue", args=[ALL]), "queue", counts[ALL], children))
     if Role.LEADER in roles:

@@ -50,6 +50,7 @@ def _detail_context(request, petition, *, failed_action=None, error=None, values
         "similar": petition_selectors.petitions_similar(request.user, petition, limit=10),
         "attachments": petition.attachments.all(),
         "ownership": ownership_panel(request.user, petition),
+        "area_panels": _area_panels(request, petition),
         "active": "search",
     }
 
@@ -58,6 +59,18 @@ def _detail_context(request, petition, *, failed_action=None, error=None, values
 def petition_detail_view(request, petition_id):
     petition = _petition_or_404(request, petition_id)
     return render(request, "web/petition_detail.html", _detail_context(request, petition))
+
+
+def _area_panels(request, petition) -> list[tuple[str, dict]]:
+    """issue 10's areas' panels on the petition page (contact log, supervision orders, ...)."""
+    from ..navigation import area_modules
+
+    panels: list[tuple[str, dict]] = []
+    for module in area_modules():
+        hook = getattr(module, "petition_panels", None)
+        if hook is not None:
+            panels += hook(request, petition)
+    return panels
 
 
 @login_required

@@ -11,3 +11,13 @@ def nav_items(request, roles: set[str]) -> list:
 def home_panels(request, roles: set[str]) -> list[tuple[str, dict]]:
     """(template name, context) of panels shown on the home page above the recent petitions."""
     return []
+
+
+def queue_items(request, roles: set[str]) -> list:
+    """NavItems added under 待办 (and as tiles on the home page): this area's work lists with counts."""
+    return []
+
+
+def petition_panels(request, petition) -> list[tuple[str, dict]]:
+    """(template name, context) of panels shown on the petition page under 包案."""
+    return []
