@@ -37,7 +37,7 @@ from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 
 from xinfang.common import jobs as leases
-from xinfang.workflow.services import deadlines_sweep, petitions_close_expired
+from xinfang.common.sweeps import sweeps_run
 
 logger = logging.getLogger("xinfang.worker")
 
@@ -62,8 +62,11 @@ def _database_backend(alias: str):
 
 
 def _sweep() -> tuple[int, int]:
-    """One deadline sweep: (warning levels changed, petitions closed automatically)."""
-    return deadlines_sweep(), petitions_close_expired()
+    """One sweep: every registered rule (common.sweeps: the deadline levels, the automatic 办结, the
+    reminder, urging and screening rules of oversight); returns (warning levels changed, petitions
+    closed automatically)."""
+    results = sweeps_run()
+    return results.get("deadlines") or 0, results.get("close_expired") or 0
 
 
 class _SweepThread(threading.Thread):
