@@ -179,6 +179,7 @@ class Command(BaseCommand):
         department_staff(org)
         builder = DemoBuilder(org, random.Random(seed), self._progress if options.get("verbosity", 1) > 1 else None)
         created = builder.build(petitions)
+        _seed_areas(org)
         elapsed = time.monotonic() - started
         self._summary(created, elapsed)
         self._accounts()
@@ -225,6 +226,24 @@ class Command(BaseCommand):
                 "（承办人），西山区加后缀 2；部门代码：%(codes)s。") % {
                 "n": len(department), "codes": "、".join(f"{c.lower()}（{n}）" for c, n in DEPT_SHORT.items())})
         w(_("所有演示账号的密码：%(p)s") % {"p": DEMO_PASSWORD})
+
+
+def _seed_areas(org: DemoOrg) -> None:
+    """The oversight areas' own demo data (reception days, supervision orders, risk items, ...): each
+    area's `web/management/demo_<area>.py` has `seed_demo(users, now)`, idempotent."""
+    import importlib
+
+    from django.utils import timezone
+
+    from xinfang.web.navigation import AREAS
+
+    now = timezone.now()
+    for area in AREAS:
+        try:
+            module = importlib.import_module(f"xinfang.web.management.demo_{area}")
+        except ModuleNotFoundError:
+            continue
+        module.seed_demo(org.users, now)
 
 
 def _is_department_account(username: str) -> bool:
