@@ -241,7 +241,9 @@ def _seed_areas(org: DemoOrg) -> None:
     for area in AREAS:
         try:
             module = importlib.import_module(f"xinfang.web.management.demo_{area}")
-        except ModuleNotFoundError:
+        except ModuleNotFoundError as exc:
+            if exc.name != f"xinfang.web.management.demo_{area}":
+                raise
             continue
         module.seed_demo(org.users, now)
 
