@@ -152,17 +152,18 @@ def test_a_long_sweep_does_not_hold_up_the_jobs(monkeypatch):
     while a job queued meanwhile runs within the poll."""
     from django.db import connections
 
+    from xinfang.common import sweeps
     from xinfang.workflow.management.commands import worker
 
     sweeping = threading.Event()
     release = threading.Event()
 
-    def slow_sweep():
+    def slow_sweep(now):
         sweeping.set()
         release.wait(30)
-        return 0, 0
+        return 0
 
-    monkeypatch.setattr(worker, "_sweep", slow_sweep)
+    monkeypatch.setitem(sweeps._SWEEPS, "slow", (0, slow_sweep))  # a rule of the scheduled sweep job
     monkeypatch.setattr(worker, "SWEEP_NOTE_SECONDS", 0.5)
     RAN.clear()
     cmd = worker.Command(stdout=StringIO())

@@ -8,6 +8,10 @@ lease lasts) lost its worker: `leases_reclaim` puts it back to READY for the nex
 FAILED after `MAX_ATTEMPTS` claims (a job that kills every worker that runs it). Jobs are written to be
 run again safely: a notice is issued once per timeline event and kind (a unique constraint, completed
 when its files are missing), an import commits all rows in one transaction or none.
+
+Recurring jobs (the deadline sweep) have a clock row, `JobSchedule`: `schedule_advance` moves a due slot
+on with a conditional UPDATE, so of several workers exactly one enqueues each slot; `schedule_lock` is the
+lease of the run in progress (a conditional UPDATE again), so two runs never overlap. See docs/jobs.md.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import threading
 from django.db import connections, models, transaction
 from django.utils import timezone
 
-from .models import JobLease
+from .models import JobLease, JobSchedule
 
 logger = logging.getLogger("xinfang.worker")
 
@@ -122,6 +126,73 @@ class Heartbeat(threading.Thread):
                     logger.warning("job %s: lease renewal failed", self.task_id, exc_info=True)
         finally:
             connections.close_all()  # this thread's connections only
+
+    def stop(self):
+        self.done.set()
+        self.join(5)
+
+
+# ---- recurring jobs: one clock row per schedule ------------------------------------------------------
+
+def _schedule_row(name: str, now: dt.datetime) -> JobSchedule:
+    row = JobSchedule.objects.filter(name=name).first()
+    if row is None:
+        try:
+            with transaction.atomic():
+                row = JobSchedule.objects.create(name=name, next_at=now)
+        except Exception:  # another worker created it first
+            row = JobSchedule.objects.get(name=name)
+    return row
+
+
+def schedule_advance(name: str, seconds: float, now: dt.datetime | None = None, force: bool = False) -> bool:
+    """True when the slot of `name` is due (or `force`) and this caller moved it on to `now + seconds`:
+    the caller enqueues the run. Of several workers calling at the same instant exactly one gets True
+    (the UPDATE only matches the `next_at` it read)."""
+    now = now or timezone.now()
+    row = _schedule_row(name, now)
+    if row.next_at > now and not force:
+        return False
+    return bool(JobSchedule.objects.filter(name=name, next_at=row.next_at).update(
+        next_at=now + dt.timedelta(seconds=max(seconds, 1))))
+
+
+def schedule_lock(name: str, owner: str, seconds: float, now: dt.datetime | None = None) -> bool:
+    """Take the run lease of `name` (False while another run holds an unexpired one)."""
+    now = now or timezone.now()
+    _schedule_row(name, now)
+    free = models.Q(running_until__isnull=True) | models.Q(running_until__lt=now) | models.Q(running_by=owner)
+    return bool(JobSchedule.objects.filter(free, name=name).update(
+        running_until=now + dt.timedelta(seconds=seconds), running_by=owner, last_started_at=now))
+
+
+def schedule_renew(name: str, owner: str, seconds: float) -> bool:
+    return bool(JobSchedule.objects.filter(name=name, running_by=owner).update(
+        running_until=timezone.now() + dt.timedelta(seconds=seconds)))
+
+
+def schedule_unlock(name: str, owner: str) -> None:
+    JobSchedule.objects.filter(name=name, running_by=owner).update(
+        running_until=None, running_by="", last_finished_at=timezone.now())
+
+
+class Renewer(threading.Thread):
+    """Calls `renew()` every `every` seconds until stopped, on its own connection (a long run's lease)."""
+
+    def __init__(self, renew, every: float):
+        super().__init__(name="xinfang-renew", daemon=True)
+        self.renew, self.every = renew, every
+        self.done = threading.Event()
+
+    def run(self):
+        try:
+            while not self.done.wait(self.every):
+                try:
+                    self.renew()
+                except Exception:
+                    logger.warning("lease renewal failed", exc_info=True)
+        finally:
+            connections.close_all()
 
     def stop(self):
         self.done.set()

@@ -54,3 +54,24 @@ class JobLease(models.Model):
 
     def __str__(self):
         return f"{self.task_id} {self.worker_id} {self.expires_at:%Y-%m-%d %H:%M:%S}"
+
+
+class JobSchedule(models.Model):
+    """A recurring job's clock (the deadline sweep): `next_at` is the next slot. A worker that finds the
+    slot due advances it with a conditional UPDATE (`next_at` unchanged since it read it), so of several
+    workers exactly one enqueues each slot; `running_until` is the lease of the run in progress, taken
+    with a conditional UPDATE too, so two runs never overlap (common/jobs.py)."""
+
+    name = models.CharField(_("名称"), max_length=40, primary_key=True)
+    next_at = models.DateTimeField(_("下次执行"))
+    running_until = models.DateTimeField(_("执行租约到期"), null=True, blank=True)
+    running_by = models.CharField(_("执行进程"), max_length=64, blank=True)
+    last_started_at = models.DateTimeField(_("上次开始"), null=True, blank=True)
+    last_finished_at = models.DateTimeField(_("上次完成"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("定时任务")
+        verbose_name_plural = _("定时任务")
+
+    def __str__(self):
+        return f"{self.name} {self.next_at:%Y-%m-%d %H:%M:%S}"

@@ -203,6 +203,31 @@ CONTENT_SECURITY_POLICY = {
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# ---- Scheduled sweep and notification senders (docs/jobs.md, docs/notifications.md) ------------
+# The deadline sweep is enqueued as a job every XINFANG_SWEEP_SECONDS (one worker enqueues each slot).
+XINFANG_SWEEP_SECONDS = float(os.environ.get("XINFANG_SWEEP_SECONDS", 60))
+# Senders of the SMS / e-mail outbox: "log" (default: the log and a table, nothing leaves the host),
+# "smtp" for e-mail (Django's EMAIL_* below), "http" for SMS (XINFANG_SMS_GATEWAY_URL, a documented stub).
+XINFANG_SMS_SENDER = os.environ.get("XINFANG_SMS_SENDER", "log")
+XINFANG_EMAIL_SENDER = os.environ.get("XINFANG_EMAIL_SENDER", "log")
+XINFANG_SMS_GATEWAY_URL = os.environ.get("XINFANG_SMS_GATEWAY_URL", "")
+XINFANG_SMS_GATEWAY_TOKEN = os.environ.get("XINFANG_SMS_GATEWAY_TOKEN", "")
+# A claimed dispatch's lease: a dispatch still "sending" after it is sent again with the same message id.
+XINFANG_NOTIFY_LEASE_SECONDS = float(os.environ.get("XINFANG_NOTIFY_LEASE_SECONDS", 60))
+XINFANG_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("XINFANG_NOTIFY_MAX_ATTEMPTS", 5))
+# Testing only: every send waits this many seconds (the crash tests kill a worker in the middle of a batch).
+XINFANG_NOTIFY_TEST_DELAY = float(os.environ.get("XINFANG_NOTIFY_TEST_DELAY", 0))
+# The address of the workbench, for the links in e-mails and SMS (e.g. https://xinfang.example.gov.cn).
+XINFANG_SITE_URL = os.environ.get("XINFANG_SITE_URL", "")
+EMAIL_HOST = os.environ.get("XINFANG_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("XINFANG_EMAIL_PORT", 25))
+EMAIL_HOST_USER = os.environ.get("XINFANG_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("XINFANG_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = _bool("XINFANG_EMAIL_USE_TLS")
+EMAIL_USE_SSL = _bool("XINFANG_EMAIL_USE_SSL")
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = os.environ.get("XINFANG_EMAIL_FROM", "xinfang@localhost")
+
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"

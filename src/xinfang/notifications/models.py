@@ -32,3 +32,105 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.recipient_id} {self.kind} {self.title}"
+
+
+CHANNEL_SMS = "sms"
+CHANNEL_EMAIL = "email"
+CHANNELS = ((CHANNEL_SMS, _("短信")), (CHANNEL_EMAIL, _("电子邮件")))
+
+
+class Preference(models.Model):
+    """A user's choice for one kind: whether it also reaches them by SMS and by e-mail (without a row,
+    the kind's defaults of kinds.KINDS apply). The inbox always gets every message."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="notification_preferences",
+                             verbose_name=_("用户"))
+    kind = models.CharField(_("类别"), max_length=40)
+    sms = models.BooleanField(_("短信"), default=False)
+    email = models.BooleanField(_("电子邮件"), default=False)
+
+    class Meta:
+        verbose_name = _("消息接收设置")
+        verbose_name_plural = _("消息接收设置")
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="notification_preference_once")]
+
+    def __str__(self):
+        return f"{self.user_id} {self.kind} sms={self.sms} email={self.email}"
+
+
+class Contact(models.Model):
+    """Where a staff member's SMS go: the mobile number, encrypted at rest (common/crypto.py), shown masked.
+    E-mail goes to the account's own address (User.email)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, models.CASCADE, primary_key=True,
+                                related_name="notification_contact", verbose_name=_("用户"))
+    phone_enc = models.TextField(_("手机号码（加密）"), blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("短信联系方式")
+        verbose_name_plural = _("短信联系方式")
+
+    def __str__(self):
+        from xinfang.common.crypto import mask_phone
+
+        return f"{self.user_id} {mask_phone(self.phone)}"
+
+    @property
+    def phone(self) -> str:
+        from xinfang.common.crypto import decrypt
+
+        return decrypt(self.phone_enc)
+
+
+class Dispatch(models.Model):
+    """One notification on its way by one channel (the outbox). `message_id` is stable: a dispatch sent
+    again after a worker died carries the same id, so the log sender records it once and an e-mail's
+    Message-ID shows a resend. A claimed dispatch ("sending") holds a lease; found "sending" after the
+    lease expired, it is claimed and sent again."""
+
+    PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+    STATUSES = ((PENDING, _("待发送")), (SENDING, _("发送中")), (SENT, _("已发送")), (FAILED, _("发送失败")))
+
+    notification = models.ForeignKey(Notification, models.CASCADE, related_name="dispatches",
+                                     verbose_name=_("消息"))
+    channel = models.CharField(_("渠道"), max_length=8, choices=CHANNELS)
+    message_id = models.CharField(_("消息编号"), max_length=64, unique=True)
+    status = models.CharField(_("状态"), max_length=8, choices=STATUSES, default=PENDING)
+    attempts = models.PositiveIntegerField(_("尝试次数"), default=0)
+    next_at = models.DateTimeField(_("下次尝试"), db_index=True)
+    lease_until = models.DateTimeField(_("租约到期"), null=True, blank=True)
+    claimed_by = models.CharField(_("发送进程"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("创建时间"))
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    last_error = models.TextField(_("最近错误"), blank=True)
+
+    class Meta:
+        verbose_name = _("消息发送")
+        verbose_name_plural = _("消息发送")
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["notification", "channel"], name="dispatch_once_per_channel")]
+        indexes = [models.Index(fields=["status", "next_at"], name="dispatch_due")]
+
+    def __str__(self):
+        return f"{self.message_id} {self.channel} {self.status}"
+
+
+class LoggedMessage(models.Model):
+    """What the log sender "sent": one row per message id, written in the transaction that marks the
+    dispatch sent (so a message counts as delivered exactly once, whatever happened to the worker)."""
+
+    message_id = models.CharField(_("消息编号"), max_length=64, primary_key=True)
+    channel = models.CharField(_("渠道"), max_length=8, choices=CHANNELS)
+    address = models.CharField(_("地址"), max_length=254, blank=True)
+    subject = models.CharField(_("主题"), max_length=300, blank=True)
+    body = models.TextField(_("内容"), blank=True)
+    sent_at = models.DateTimeField(_("发送时间"))
+
+    class Meta:
+        verbose_name = _("已记录的消息")
+        verbose_name_plural = _("已记录的消息")
+        ordering = ["sent_at"]
+
+    def __str__(self):
+        return self.message_id

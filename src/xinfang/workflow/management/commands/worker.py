@@ -8,12 +8,16 @@ Two kinds of work, on their own clocks:
   the last `FRESH_SECONDS`, run before an older backlog (the thousands of notices a demo load or an
   import leaves, everything queued before the worker started), so a backlog never keeps the notice
   a clerk is waiting for;
-- deadline sweeps (warning levels, automatic 办结 when the 复查/复核 window passed): every
-  `--interval` seconds (default 60) in a thread of their own, so a long sweep over a large database
-  never holds up the jobs.
+- deadline sweeps (warning levels, automatic 办结 when the 复查/复核 window passed, and every rule
+  registered in common.sweeps): a scheduled job (`common.sweeps.sweep_job`) enqueued every `--interval`
+  seconds (default `XINFANG_SWEEP_SECONDS`, 60). The slot is a `JobSchedule` row advanced with a
+  conditional UPDATE, so of several workers exactly one enqueues each slot, and the job holds the
+  schedule's run lease, so two sweeps never overlap. A worker runs sweep jobs on a thread of their own
+  (claimed and leased like any job), so a long sweep over a large database never holds up the others.
 
 A long run of jobs reports its progress ("后台任务处理中 1200/5000") every `PROGRESS_SECONDS`, and a
-long sweep says it is still running. `--once` does one sweep and runs every ready job, then exits.
+long sweep says it is still running. `--once` treats the sweep as due (enqueues it unless one is queued), runs it, then every ready job
+(including those the sweep queued), then exits.
 SIGTERM or Ctrl+C stops after the job at hand; a second one stops at once and puts the job back.
 
 A claimed job carries a lease (`--lease` seconds, renewed by a heartbeat while it runs; common/jobs.py):
@@ -37,7 +41,7 @@ from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 
 from xinfang.common import jobs as leases
-from xinfang.common.sweeps import sweeps_run
+from xinfang.common.sweeps import SCHEDULE, sweep_job
 
 logger = logging.getLogger("xinfang.worker")
 
@@ -61,25 +65,40 @@ def _database_backend(alias: str):
     return backend if isinstance(backend, DatabaseBackend) else None
 
 
-def _sweep() -> tuple[int, int]:
-    """One sweep: every registered rule (common.sweeps: the deadline levels, the automatic 办结, the
-    reminder, urging and screening rules of oversight); returns (warning levels changed, petitions
-    closed automatically)."""
-    results = sweeps_run()
-    return results.get("deadlines") or 0, results.get("close_expired") or 0
+def _summary(results) -> tuple[int, int] | None:
+    """(warning levels changed, petitions closed automatically) of a sweep job's result; None when the
+    sweep failed or was skipped (another worker's sweep was running)."""
+    if not isinstance(results, dict) or results.get("skipped"):
+        return None
+
+    def number(value):
+        return value if isinstance(value, int) and not isinstance(value, bool) else 0
+    return number(results.get("deadlines")), number(results.get("close_expired"))
+
+
+def _sweep_interval() -> float:
+    from django.conf import settings
+
+    return float(getattr(settings, "XINFANG_SWEEP_SECONDS", 60.0))
 
 
 class _SweepThread(threading.Thread):
-    """A sweep on its own thread (and so its own database connection), closed when it ends."""
+    """Ready sweep jobs, claimed (with a lease) and run on their own thread (and so their own database
+    connection, closed when it ends)."""
 
-    def __init__(self):
+    def __init__(self, command):
         super().__init__(name="xinfang-sweep", daemon=True)
+        self.command = command
         self.started = time.monotonic()
         self.result: tuple[int, int] | None = None
+        self.skipped = False
 
     def run(self):
         try:
-            self.result = _sweep()
+            job = self.command._run_one(self.command._ready_sweeps())
+            if job is not None and job.status == "SUCCESSFUL":
+                self.result = _summary(job.return_value)
+                self.skipped = self.result is None
         except Exception:
             logger.exception("deadline sweep failed")
         finally:
@@ -92,8 +111,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help=_("只执行一轮后退出"))
-        parser.add_argument("--interval", type=float, default=60.0,
-                            help=_("两次时限检查之间的间隔秒数（默认60）"))
+        parser.add_argument("--interval", type=float, default=None,
+                            help=_("两次时限检查之间的间隔秒数（默认 XINFANG_SWEEP_SECONDS，60）"))
         parser.add_argument("--poll", type=float, default=1.0,
                             help=_("没有任务时，检查新任务的间隔秒数（默认1）"))
         parser.add_argument("--queue", default="*", help=_("处理的任务队列，逗号分隔，* 表示全部（默认）"))
@@ -101,8 +120,10 @@ class Command(BaseCommand):
         parser.add_argument("--lease", type=float, default=LEASE_SECONDS,
                             help=_("任务租约秒数（默认60）：执行中的任务由心跳续约；进程意外终止后，租约到期的任务交由其他进程重新执行"))
 
-    def handle(self, *args, once=False, interval=60.0, poll=1.0, queue="*", backend="default",
+    def handle(self, *args, once=False, interval=None, poll=1.0, queue="*", backend="default",
                lease=LEASE_SECONDS, **options):
+        if interval is None:
+            interval = _sweep_interval()
         if interval < 0 or interval != interval:
             raise CommandError(_("间隔秒数应为非负数。"))
         if not 1 <= lease <= 86400:
@@ -117,6 +138,7 @@ class Command(BaseCommand):
         self.worker_id = get_random_string(32)
         self.sweeper: _SweepThread | None = None
         self.next_sweep = self.sweep_noted = 0.0
+        self.sweep_last_error = False
         self.fresh_since = None  # running: what was queued before the start is backlog
         self._configure_logging(options.get("verbosity", 1))
         previous = self._install_signals()
@@ -149,13 +171,47 @@ class Command(BaseCommand):
     # ---- --once ----------------------------------------------------------------------------
 
     def _once(self) -> None:
-        try:
-            swept, closed = _sweep()
-        except Exception as exc:
-            raise CommandError(_("后台任务执行失败（%(step)s）：%(err)s") % {"step": "sweep", "err": exc}) from exc
+        """The sweep is due: queued (unless one is already), run here, then every ready job."""
+        swept = closed = 0
+        skipped = False
+        if _database_backend(self.backend_alias) is None:  # no queue: the sweep runs in place
+            from xinfang.common.sweeps import sweep_locked_run
+
+            summary = _summary(sweep_locked_run())
+            skipped = summary is None
+            swept, closed = summary or (0, 0)
+        else:
+            self._schedule(force=True)
+            while (job := self._run_one(self._ready_sweeps())) is not None:
+                if job.status != "SUCCESSFUL":
+                    raise CommandError(_("后台任务执行失败（%(step)s）：%(err)s") % {
+                        "step": "sweep", "err": (job.traceback or "").strip().splitlines()[-1:] or job.status})
+                summary = _summary(job.return_value)
+                skipped = summary is None
+                if summary:
+                    swept, closed = swept + summary[0], closed + summary[1]
         ran = self._drain()
+        if skipped:
+            self._say(_("另一个后台任务进程正在进行时限检查，本次跳过。"))
         self._say(_("时限检查：预警等级更新 %(sweep)s 件；自动办结 %(close)s 件；执行后台任务 %(tasks)s 个。") % {
             "sweep": swept, "close": closed, "tasks": ran})
+
+    def _schedule(self, force: bool = False) -> bool:
+        """Enqueue the sweep when its slot is due and this worker won it (one worker per slot), unless a
+        sweep job is already waiting. True when it enqueued one."""
+        from django_tasks_db.utils import is_locked_database_exception
+
+        try:
+            if not leases.schedule_advance(SCHEDULE, self.interval or _sweep_interval(), force=force):
+                return False
+            if self._ready_sweeps().exists():
+                return False
+            sweep_job.using(backend=self.backend_alias).enqueue()
+        except OperationalError as exc:
+            if is_locked_database_exception(exc):  # busy: the next tick tries again
+                return False
+            raise
+        return True
 
     # ---- running ---------------------------------------------------------------------------
 
@@ -185,15 +241,21 @@ class Command(BaseCommand):
                 swept, closed = sweeper.result
                 self._say(_("时限检查：预警等级更新 %(sweep)d 件；自动办结 %(close)d 件（用时 %(s).1f 秒）。") % {
                     "sweep": swept, "close": closed, "s": now - sweeper.started})
+            elif sweeper.skipped:
+                self._say(_("另一个后台任务进程正在进行时限检查，本次跳过。"))
             else:
-                self._say(_("时限检查失败，详见日志；%(s)d 秒后重试。") % {"s": max(self.next_sweep - now, 0)})
+                self._say(_("时限检查失败，详见日志；下一个周期重试。"))
         elif sweeper is not None and now - self.sweep_noted >= SWEEP_NOTE_SECONDS:
             self.sweep_noted = now
             self._say(_("时限检查进行中（已用 %(s)d 秒）；后台任务照常执行。") % {"s": now - sweeper.started})
-        if self.sweeper is None and now >= self.next_sweep and not self.stopping:
-            self.sweeper = _SweepThread()
+        if now >= self.next_sweep and not self.stopping:  # is the slot due? (a cheap read; the clock is shared)
+            self.next_sweep = now + min(max(self.interval, 0.2), 5.0)
+            if _database_backend(self.backend_alias) is not None:
+                self._schedule()
+        if self.sweeper is None and not self.stopping and _database_backend(self.backend_alias) is not None \
+                and self._ready_sweeps().exists():
+            self.sweeper = _SweepThread(self)
             self.sweep_noted = now
-            self.next_sweep = now + self.interval
             self.sweeper.start()
 
     def _wait_for_sweep(self) -> None:
@@ -205,13 +267,45 @@ class Command(BaseCommand):
 
     # ---- jobs ------------------------------------------------------------------------------
 
-    def _ready(self):
+    def _all_ready(self):
         from django_tasks_db.models import DBTaskResult
 
         ready = DBTaskResult.objects.ready().filter(backend_name=self.backend_alias)
         if "*" not in self.queues:
             ready = ready.filter(queue_name__in=self.queues)
         return ready
+
+    def _ready(self):
+        """Ready jobs but the sweep (which runs on its own thread)."""
+        return self._all_ready().exclude(task_path=sweep_job.module_path)
+
+    def _ready_sweeps(self):
+        return self._all_ready().filter(task_path=sweep_job.module_path)
+
+    def _run_one(self, ready):
+        """Claim one job of `ready` and run it under its lease; the job, or None when none was ready."""
+        from django_tasks_db.compat import TaskResultStatus
+        from django_tasks_db.management.commands.db_worker import Worker
+
+        job = self._claim(ready)
+        if job is None:
+            return None
+        runner = Worker(queue_names=self.queues, interval=0, batch=True, backend_name=self.backend_alias,
+                        startup_delay=False, max_tasks=None, worker_id=self.worker_id, excluded_queue_names=[])
+        heartbeat = leases.Heartbeat(job.pk, self.worker_id, self.lease)
+        heartbeat.start()
+        try:
+            runner.run_task(job)
+        finally:
+            heartbeat.stop()
+        interrupted = (job.status == TaskResultStatus.FAILED
+                       and job.exception_class_path == "builtins.KeyboardInterrupt")
+        if interrupted:
+            leases.requeue(job)
+        leases.lease_release(job.pk, self.worker_id)
+        if interrupted:
+            raise KeyboardInterrupt
+        return job
 
     def _reclaim(self) -> None:
         """Queue again the jobs whose worker died (lease expired); at most every quarter lease."""
@@ -231,14 +325,14 @@ class Command(BaseCommand):
             self._say(_("接管了 %(n)d 个因后台任务进程中断而未完成的任务；%(f)d 个多次中断，标记为失败。") % {
                 "n": requeued, "f": failed})
 
-    def _claim(self):
+    def _claim(self, ready=None):
         """The next job, claimed for this worker (row locks: several workers are safe) with a lease;
         None when none is ready. Fresh jobs first (queued in the last FRESH_SECONDS, and since the
         worker started), then the backlog; each by priority, then oldest first."""
         from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
         self._reclaim()
-        ready = self._ready()
+        ready = self._ready() if ready is None else ready
         if not ready.exists():  # a plain read first: an idle worker takes no write lock every second
             return None
         since = timezone.now() - dt.timedelta(seconds=FRESH_SECONDS)
