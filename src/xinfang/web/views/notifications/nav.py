@@ -4,8 +4,16 @@ from __future__ import annotations
 
 
 def nav_items(request, roles: set[str]) -> list:
-    """NavItems (web.navigation.NavItem) to show after 我的包案."""
-    return []
+    """NavItems (web.navigation.NavItem) to show after 我的包案: 消息 with the unread count (one COUNT)."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from xinfang.notifications.selectors import unread_count
+    from xinfang.web.navigation import NavItem
+
+    if not getattr(request.user, "is_authenticated", False):
+        return []
+    return [NavItem(_("消息"), reverse("web:notifications"), "notifications", unread_count(request.user) or None)]
 
 
 def home_panels(request, roles: set[str]) -> list[tuple[str, dict]]:
