@@ -13,3 +13,9 @@ class OversightConfig(AppConfig):
         from .choices import EVENT_LABELS
 
         OTHER_EVENT_LABELS.update(EVENT_LABELS)
+
+        from xinfang.common.sweeps import sweep_register
+
+        from .services import ownership_stages_sweep
+
+        sweep_register("ownership_stages", ownership_stages_sweep, order=70)

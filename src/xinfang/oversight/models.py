@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from xinfang.org.models import Unit
 from xinfang.petitions.models import Petition
 
-from .choices import EndKind
+from .choices import EndKind, Stage
 
 
 class Ownership(models.Model):
@@ -30,6 +30,8 @@ class Ownership(models.Model):
     end_kind = models.CharField(_("结束方式"), max_length=16, choices=EndKind.choices, blank=True)
     end_reason = models.TextField(_("结束原因"), blank=True)
     resolved_at = models.DateTimeField(_("化解时间"), null=True, blank=True)
+    plan = models.TextField(_("包案方案"), blank=True)
+    stage = models.CharField(_("当前阶段"), max_length=16, choices=Stage.choices, default=Stage.TRANSFER)
 
     class Meta:
         verbose_name = _("领导包案")
@@ -53,3 +55,32 @@ class Ownership(models.Model):
     @property
     def is_active(self) -> bool:
         return self.ended_at is None
+
+
+class OwnershipStage(models.Model):
+    """One stage of a 包案 (转包案 → 推进化解 → 稳控 → 化解): its due date, when it was entered and
+    completed, and the note written when the owner advanced past it. Every ownership has the four rows
+    (created with it); `entered_at` is null until the stage is reached."""
+
+    ownership = models.ForeignKey(Ownership, models.CASCADE, related_name="stages", verbose_name=_("包案"))
+    stage = models.CharField(_("阶段"), max_length=16, choices=Stage.choices)
+    due_date = models.DateField(_("阶段期限"), null=True, blank=True)
+    entered_at = models.DateTimeField(_("进入时间"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
+                                     related_name="+", verbose_name=_("推进人"))
+    note = models.TextField(_("推进说明"), blank=True)
+
+    class Meta:
+        verbose_name = _("包案阶段")
+        verbose_name_plural = _("包案阶段")
+        constraints = [models.UniqueConstraint(fields=["ownership", "stage"], name="ownership_stage_once")]
+
+    def __str__(self):
+        return f"{self.ownership_id} / {self.stage}"
+
+    @property
+    def position(self) -> int:
+        from .choices import STAGE_ORDER
+
+        return STAGE_ORDER.index(self.stage)

@@ -28,9 +28,10 @@ the receiver stamps it, and the leader's own list shows it. The unit figure abov
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xinfang.common.errors import NotFound
@@ -39,8 +40,8 @@ from xinfang.petitions.models import Petition
 from xinfang.petitions.selectors import petition_get, petitions_visible
 
 from . import rules
-from .choices import RESOLVED_STATES
-from .models import Ownership
+from .choices import RESOLVED_STATES, STAGE_ORDER
+from .models import Ownership, OwnershipStage
 
 # ---- scoped reading ------------------------------------------------------------------------------
 
@@ -112,6 +113,8 @@ class Panel:
     can_end: bool
     can_transfer: bool
     leaders: list[tuple[object, object]]  # (user, unit): the leaders the user may make owner now
+    stages: list = field(default_factory=list)  # StageView of the active ownership
+    can_stage: bool = False  # may write the plan, set due dates, advance a stage
 
     @property
     def choices(self) -> list[tuple[str, str]]:
@@ -138,8 +141,11 @@ def ownership_panel(user, petition: Petition) -> Panel:
         leaders = [(u, unit) for u, unit in leaders if u.pk != active.leader_id]
     can_transfer = bool(can_end and is_open and leaders and rules.may_arrange(user, petition, seeing))
     can_assign = bool(is_open and active is None and leaders)
+    stages = ownership_stage_views(active) if active is not None else []
+    can_stage = bool(active and rules.may_end(user, active, seeing))
     return Panel(active=active, history=history, can_assign=can_assign, can_end=can_end,
-                 can_transfer=can_transfer, leaders=leaders if (can_assign or can_transfer) else [])
+                 can_transfer=can_transfer, leaders=leaders if (can_assign or can_transfer) else [],
+                 stages=stages, can_stage=can_stage)
 
 
 def leader_name(user) -> str:
@@ -200,3 +206,76 @@ def ownership_counts(petitions: QuerySet[Petition], as_of: dt.datetime | None = 
 def owned_resolved(petitions: QuerySet[Petition], as_of: dt.datetime | None = None) -> QuerySet[Petition]:
     """The resolved owned petitions among `petitions` (the numerator of 包案化解率, for drill-down)."""
     return petitions.filter(petition_owned_q(as_of)).filter(petition_resolved_q(as_of))
+
+
+# ---- stages (转包案 → 推进化解 → 稳控 → 化解) --------------------------------------------------------------
+
+
+@dataclass
+class StageView:
+    stage: str
+    label: str
+    due_date: dt.date | None
+    entered_at: dt.datetime | None
+    completed_at: dt.datetime | None
+    completed_by: object | None
+    note: str
+    state: str  # "done", "current", "pending"
+    overdue: bool  # not completed and past its due date (or completed after it: `late`)
+    due_soon: bool  # current, due today or tomorrow
+    late: bool  # completed after its due date
+
+
+def _today(today: dt.date | None) -> dt.date:
+    return today or timezone.localdate()
+
+
+def ownership_stage_views(own: Ownership, today: dt.date | None = None) -> list[StageView]:
+    """The four stages of `own` in order, with their state and overdue marks (rows missing for an old
+    ownership are shown as not set)."""
+    today = _today(today)
+    cache = getattr(own, "_prefetched_objects_cache", {}).get("stages")
+    rows = {r.stage: r for r in (cache if cache is not None else OwnershipStage.objects.filter(ownership=own)
+                                 .select_related("completed_by"))}
+    out = []
+    for st in STAGE_ORDER:
+        r = rows.get(st.value)
+        done = bool(r and r.completed_at)
+        current = not done and st.value == own.stage
+        due = r.due_date if r else None
+        completed = r.completed_at if r else None
+        late = bool(done and due and timezone.localtime(completed).date() > due)
+        open_ = not done and own.ended_at is None
+        out.append(StageView(
+            stage=st.value, label=str(st.label), due_date=due, entered_at=r.entered_at if r else None,
+            completed_at=completed, completed_by=r.completed_by if r else None, note=r.note if r else "",
+            state="done" if done else ("current" if current else "pending"),
+            overdue=bool(open_ and due and due < today), due_soon=bool(current and open_ and due
+                                                                        and today <= due <= today + dt.timedelta(1)),
+            late=late))
+    return out
+
+
+def ownership_current_stage(own: Ownership, today: dt.date | None = None) -> StageView | None:
+    """The stage the 包案 is in (None when all four are done)."""
+    for view in ownership_stage_views(own, today):
+        if view.state == "current":
+            return view
+    return None
+
+
+def ownership_stages_due(user, today: dt.date | None = None, *, within_days: int = 7) -> list[tuple[Ownership,
+                                                                                                 StageView]]:
+    """The user's own active 包案 whose current stage is overdue or due within `within_days` (the leader's
+    home panel), most urgent first."""
+    today = _today(today)
+    limit = today + dt.timedelta(days=within_days)
+    qs = ownerships_of_leader(user, state="active").filter(
+        stages__stage=F("stage"), stages__completed_at__isnull=True, stages__due_date__lte=limit).distinct()
+    out = []
+    for own in qs.prefetch_related("stages"):
+        view = ownership_current_stage(own, today)
+        if view is not None and view.due_date is not None:
+            out.append((own, view))
+    return sorted(out, key=lambda pair: (pair[1].due_date, pair[0].pk))
+

@@ -14,6 +14,7 @@ import datetime as dt
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,11 +28,22 @@ from xinfang.workflow.guards import guard_person, guard_unit
 from xinfang.workflow.services import event_add
 
 from . import rules
-from .choices import EVENT_OWN, EVENT_OWN_END, EVENT_OWN_TRANSFER, RESOLVED_STATES, EndKind
-from .models import Ownership
+from .choices import (
+    EVENT_OWN,
+    EVENT_OWN_END,
+    EVENT_OWN_PLAN,
+    EVENT_OWN_STAGE,
+    EVENT_OWN_TRANSFER,
+    RESOLVED_STATES,
+    STAGE_ORDER,
+    EndKind,
+    Stage,
+)
+from .models import Ownership, OwnershipStage
 from .selectors import leader_name
 
 NOTE_MAX = 2000
+PLAN_MAX = 4000
 REASON_MAX = 2000
 USERNAME_MAX = 150
 
@@ -188,6 +200,9 @@ def _assign(actor, petition: Petition, leader, note: str, *, seeing: set[int], n
             own.save()
     except IntegrityError:  # another request won the race for the one active ownership
         raise ApplicationError(_("该信访件已有包案领导，请刷新后重试。"), "conflict") from None
+    OwnershipStage.objects.bulk_create([
+        OwnershipStage(ownership=own, stage=st, entered_at=now if st == Stage.TRANSFER else None)
+        for st in STAGE_ORDER])
     action = EVENT_OWN_TRANSFER if previous is not None else EVENT_OWN
     data = {"ownership": own.pk, "leader": leader.username, "leader_name": leader_name(leader), "unit": unit.code}
     if previous is not None:
@@ -329,3 +344,177 @@ def ownerships_end_merged(*, petition_id: int, at: dt.datetime, actor=None) -> i
                          data={"petition": petition_id, "kind": EndKind.MERGED.value})
             count += 1
     return count
+
+
+# ---- plan and stages (转包案 → 推进化解 → 稳控 → 化解) ----------------------------------------------------
+
+
+def _due_date(value, field: str) -> dt.date | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        day = value
+    elif isinstance(value, str):
+        text = value.strip()
+        try:
+            if len(text) != 10 or "\x00" in text:
+                raise ValueError
+            day = dt.date.fromisoformat(text)
+        except ValueError:
+            raise ApplicationError(_("日期格式应为“年-月-日”，例如 2026-03-31。"), "invalid", field) from None
+    else:
+        raise ApplicationError(_("日期格式应为“年-月-日”，例如 2026-03-31。"), "invalid", field)
+    if not 2000 <= day.year <= 2100:
+        raise ApplicationError(_("日期超出有效范围。"), "invalid", field)
+    return day
+
+
+def _stage_rows(own: Ownership) -> dict[str, OwnershipStage]:
+    rows = {r.stage: r for r in OwnershipStage.objects.select_for_update().filter(ownership=own)}
+    missing = [OwnershipStage(ownership=own, stage=st, entered_at=own.assigned_at if st == Stage.TRANSFER else None)
+               for st in STAGE_ORDER if st not in rows]
+    if missing:  # an ownership from before stages existed (the migration adds them; this is the safety net)
+        for row in OwnershipStage.objects.bulk_create(missing):
+            rows[row.stage] = row
+        rows = {r.stage: r for r in OwnershipStage.objects.select_for_update().filter(ownership=own)}
+    return rows
+
+
+def _check_stage_actor(actor, petition: Petition, own: Ownership) -> set[int]:
+    if own.ended_at is not None:
+        raise ApplicationError(_("该包案已于%(d)s结束。") % {
+            "d": timezone.localtime(own.ended_at).strftime("%Y-%m-%d %H:%M")}, "conflict")
+    seeing = _seeing(petition)
+    if not rules.may_end(actor, own, seeing):
+        raise Forbidden(_("只有包案领导本人或有权安排包案的分办员、领导可以制定方案、推进阶段。"))
+    guard_person(petition, actor)
+    return seeing
+
+
+def ownership_plan_set(*, actor, ownership, plan: str | None = None, dues: dict | None = None) -> Ownership:
+    """包案方案: the owner (or an arranger covering the owner's unit) writes the plan and sets or adjusts the
+    due date of each stage (`dues`: {stage code: date, "YYYY-MM-DD" or None to clear}; stages not named keep
+    theirs). `plan=None` keeps the plan. Refused: an ended ownership (conflict), without the right (forbidden),
+    an unknown stage, a bad date, a due date before the 包案 was assigned, or dates out of the stages' order
+    (invalid)."""
+    if plan is not None:
+        plan = _text(plan, "plan", _("包案方案"), required=False, max_len=PLAN_MAX)
+    dues = dues or {}
+    if not isinstance(dues, dict):
+        raise ApplicationError(_("阶段期限无效。"), "invalid", "dues")
+    parsed: dict[str, dt.date | None] = {}
+    for key, value in dues.items():
+        if key not in Stage.values:
+            raise ApplicationError(_("没有这个包案阶段。"), "invalid", "dues")
+        parsed[key] = _due_date(value, f"due_{key}")
+    with transaction.atomic():
+        petition, own = _lock_ownership(actor, ownership)
+        seeing = _check_stage_actor(actor, petition, own)
+        rows = _stage_rows(own)
+        start = timezone.localtime(own.assigned_at).date()
+        for key, day in parsed.items():
+            if day is not None and day < start:
+                raise ApplicationError(_("阶段期限不能早于包案日期（%(d)s）。") % {"d": start.isoformat()},
+                                       "invalid", f"due_{key}")
+        final = {st.value: parsed.get(st.value, rows[st.value].due_date) for st in STAGE_ORDER}
+        last = None
+        for st in STAGE_ORDER:
+            day = final[st.value]
+            if day is None:
+                continue
+            if last is not None and day < last:
+                raise ApplicationError(_("“%(s)s”的期限不能早于前一阶段的期限。") % {"s": st.label},
+                                       "invalid", f"due_{st.value}")
+            last = day
+        changed: dict[str, str | None] = {}
+        for key, day in parsed.items():
+            row = rows[key]
+            if row.due_date != day:
+                row.due_date = day
+                row.save(update_fields=["due_date"])
+                changed[key] = day.isoformat() if day else None
+        plan_changed = plan is not None and plan != own.plan
+        if plan_changed:
+            own.plan = plan
+            own.save(update_fields=["plan"])
+        if not changed and not plan_changed:
+            return own
+        now = timezone.now()
+        data = {"ownership": own.pk, "dues": changed, "plan_changed": plan_changed}
+        event_add(petition=petition, action=EVENT_OWN_PLAN, actor=actor,
+                  unit=_acting_unit(actor, own.unit, petition, seeing), note=own.plan if plan_changed else "",
+                  data=data, at=now)
+        audit_record(actor=actor, action=f"petition.{EVENT_OWN_PLAN}", obj=petition,
+                     data={**data, **({"plan": own.plan} if plan_changed else {})})
+        return own
+
+
+def ownership_stage_advance(*, actor, ownership, note: str = "", stage: str | None = None) -> Ownership:
+    """Complete the 包案's current stage with a note and enter the next (转包案 → 推进化解 → 稳控 → 化解);
+    on 化解 it completes the last stage. `stage`, when given, must be the current stage (a stale page is
+    refused with conflict). Refused: an ended ownership or all stages done (conflict), without the right
+    (forbidden), a note missing or too long (invalid)."""
+    note = _text(note, "note", _("推进说明"), required=True, max_len=NOTE_MAX)
+    with transaction.atomic():
+        petition, own = _lock_ownership(actor, ownership)
+        seeing = _check_stage_actor(actor, petition, own)
+        rows = _stage_rows(own)
+        current = rows[own.stage]
+        if current.completed_at is not None:
+            raise ApplicationError(_("包案的各阶段已全部完成。"), "conflict")
+        if stage is not None and stage != own.stage:
+            raise ApplicationError(_("包案当前阶段已是“%(s)s”，请刷新后重试。") % {"s": own.get_stage_display()},
+                                   "conflict", "stage")
+        now = timezone.now()
+        current.completed_at, current.completed_by, current.note = now, actor, note
+        current.save(update_fields=["completed_at", "completed_by", "note"])
+        index = STAGE_ORDER.index(own.stage)
+        to = STAGE_ORDER[index + 1] if index + 1 < len(STAGE_ORDER) else None
+        if to is not None:
+            following = rows[to.value]
+            following.entered_at = now
+            following.save(update_fields=["entered_at"])
+            own.stage = to.value
+            own.save(update_fields=["stage"])
+        data = {"ownership": own.pk, "from": current.stage, "to": to.value if to else "",
+                "from_label": str(Stage(current.stage).label), "to_label": str(to.label) if to else "",
+                "overdue": bool(current.due_date and current.due_date < timezone.localtime(now).date())}
+        event_add(petition=petition, action=EVENT_OWN_STAGE, actor=actor,
+                  unit=_acting_unit(actor, own.unit, petition, seeing), note=note, data=data, at=now)
+        audit_record(actor=actor, action=f"petition.{EVENT_OWN_STAGE}", obj=petition, data={**data, "note": note})
+        return own
+
+
+def ownership_stages_sweep(now: dt.datetime) -> int:
+    """The scheduled rule (sweep "ownership_stages"): the owner of an active 包案 is told once when the current
+    stage is due (its due date is today or tomorrow) and once when it is overdue (kind "ownership_stage";
+    a changed due date tells again). Returns the notices sent."""
+    from django.urls import reverse
+
+    from xinfang.notifications.services import notify
+
+    today = timezone.localtime(now).date()
+    rows = (OwnershipStage.objects.filter(ownership__ended_at__isnull=True, ownership__stage=F("stage"),
+                                          completed_at__isnull=True, entered_at__isnull=False,
+                                          due_date__isnull=False, due_date__lte=today + dt.timedelta(days=1))
+            .select_related("ownership", "ownership__petition", "ownership__leader").order_by("pk"))
+    sent = 0
+    for row in rows:
+        own, petition = row.ownership, row.ownership.petition
+        overdue = row.due_date < today
+        level = "overdue" if overdue else "due"
+        label = Stage(row.stage).label
+        if overdue:
+            title = _("包案“%(n)s”的“%(s)s”阶段已逾期（期限 %(d)s）") % {
+                "n": petition.number, "s": label, "d": row.due_date.isoformat()}
+        else:
+            title = _("包案“%(n)s”的“%(s)s”阶段即将到期（期限 %(d)s）") % {
+                "n": petition.number, "s": label, "d": row.due_date.isoformat()}
+        with transaction.atomic():
+            sent += len(notify(recipients=[own.leader], kind="ownership_stage", title=title,
+                               body=own.plan[:500], petition=petition,
+                               link=reverse("web:petition", args=[petition.pk]) + "#ownership",
+                               dedupe_key=f"ownership_stage:{row.pk}:{row.due_date.isoformat()}:{level}", at=now))
+    return sent

@@ -64,13 +64,44 @@ def ownership_transfer_view(request, petition_id):
         _("已转交包案。"))
 
 
+def _active_pk(request, petition) -> int:
+    own = selectors.ownership_active(request.user, petition)
+    if own is None:
+        raise ApplicationError(_("该信访件当前没有包案领导。"), "conflict")
+    return own.pk
+
+
+@login_required
+@require_POST
+def ownership_plan_view(request, petition_id):
+    from xinfang.oversight.choices import STAGE_ORDER
+
+    data = _posted(request, "plan", *(f"due_{st.value}" for st in STAGE_ORDER))
+    dues = {st.value: data[f"due_{st.value}"] for st in STAGE_ORDER if f"due_{st.value}" in request.POST}
+    return _submit(request, petition_id, "plan", lambda p: services.ownership_plan_set(
+        actor=request.user, ownership=_active_pk(request, p), plan=data["plan"] if "plan" in request.POST else None,
+        dues=dues), _("已保存包案方案。"))
+
+
+@login_required
+@require_POST
+def ownership_stage_view(request, petition_id):
+    data = _posted(request, "note", "stage")
+    return _submit(request, petition_id, "stage", lambda p: services.ownership_stage_advance(
+        actor=request.user, ownership=_active_pk(request, p), note=data["note"], stage=data["stage"] or None),
+        _("已推进包案阶段。"))
+
+
 @login_required
 @require_GET
 def my_ownerships_view(request):
     state = request.GET.get("state") or "active"
     if state not in selectors.STATES:
         state = "active"
-    page = Paginator(selectors.ownerships_of_leader(request.user, state=state), 30).get_page(request.GET.get("page"))
+    page = Paginator(selectors.ownerships_of_leader(request.user, state=state).prefetch_related("stages"), 30
+                     ).get_page(request.GET.get("page"))
+    for own in page:
+        own.current_stage = selectors.ownership_current_stage(own)
     return render(request, "web/oversight/mine.html", {
         "active": "ownerships", "page": page, "state": state,
         "tabs": STATE_TABS, "page_qs": f"state={state}&"})
