@@ -118,6 +118,9 @@ def build_demo_org(*, password: str = DEMO_PASSWORD) -> DemoOrg:
         # the district government answers 复查 of its departments; the city government 复核
         _user(org, f"demo_reviewer{suffix}", f"{surname}复查", gov, Role.LEADER, Role.HANDLER, password=password)
         _user(org, f"demo_dept_dispatcher{suffix}", f"{surname}部门分办", dept, Role.DISPATCHER, password=password)
+        # the leader of the first town (城关街道 / 新华街道): hears the informants' urgent reports
+        _user(org, f"demo_town_leader{suffix}", f"{surname}街道领导", org.units[f"{prefix}-T1"], Role.LEADER,
+              password=password)
     _user(org, "demo_city_leader", "市领导", org.units["SF"], Role.LEADER, Role.HANDLER, password=password)
     _user(org, "demo_city_dispatcher", "市分办", org.units["SF-XF"], Role.DISPATCHER, Role.CLERK, password=password)
     admin = org.users["demo_admin"]
