@@ -114,6 +114,9 @@ class Petition(models.Model):
                                        verbose_name=_("登记单位"))
     clerk = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
                               related_name="registered_petitions", verbose_name=_("登记人"))
+    # 首问负责: the staff member who first received the petitioner stays the contact of their later petitions
+    first_contact = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
+                                      related_name="first_contact_petitions", verbose_name=_("首问责任人"))
     title = models.CharField(_("标题"), max_length=200)
     content = models.TextField(_("反映内容"))
     demands = models.TextField(_("诉求"), blank=True)

@@ -38,9 +38,10 @@ QUEUES = [
     ("deliver", _("待送达")),
     ("evaluate", _("待评价")),
     ("overdue", _("已超期")),
+    ("first_contact", _("首问来电")),
 ]
 ALL = "all"  # 全部待办: every queue but NOT_IN_ALL, each petition once
-NOT_IN_ALL = {"overdue"}
+NOT_IN_ALL = {"overdue", "first_contact"}  # first_contact: the petitioners first received, to follow
 
 
 def _units(user, *roles) -> list[int]:
@@ -110,6 +111,8 @@ def queue(user, key: str) -> QuerySet[Petition]:
                          receiving_unit_id__in=_units(user, Role.CLERK))
     if key == "overdue":
         return qs.filter(status__in=OPEN_STATES, warning_level=WarningLevel.OVERDUE)
+    if key == "first_contact":  # 首问负责: later petitions of the petitioners this user received first
+        return qs.filter(status__in=OPEN_STATES, first_contact=user).exclude(clerk=user)
     return qs.none()
 
 
@@ -137,4 +140,4 @@ def queue_counts_forget(user_ids) -> None:
 
 
 def _counts_key(user_id) -> str:
-    return f"xinfang:queue-counts:v2:{user_id}"  # v2: with the union's count
+    return f"xinfang:queue-counts:v3:{user_id}"  # v2: with the union's count; v3: first_contact

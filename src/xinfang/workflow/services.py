@@ -63,6 +63,23 @@ def petition_register(*, actor, unit: Unit | None = None, petitioners: list[Peti
         raise ApplicationError(_("您没有登记信访件的权限。"), "illegal_transition")
     with transaction.atomic():
         petition, code = petition_create(clerk=actor, unit=unit, petitioners=petitioners, **fields)
+        # 首问负责: the staff member who first received this petitioner stays their contact
+        people = list(petition.petitioner_links.values_list("petitioner_id", flat=True))
+        earlier = (Petition.objects.filter(petitioner_links__petitioner_id__in=people, first_contact__is_active=True)
+                   .exclude(pk=petition.pk).order_by("received_at", "id").values_list("first_contact", flat=True)
+                   .first()) if people and not petition.is_anonymous else None
+        petition.first_contact_id = earlier or actor.pk
+        petition.save(update_fields=["first_contact"])
+        if petition.first_contact_id != actor.pk:
+            from django.urls import reverse
+
+            from xinfang.notifications.services import notify
+
+            notify(recipients=[petition.first_contact], kind="first_contact", petition=petition,
+                   title=_("您首问接待的信访人再次来访：%(n)s") % {"n": petition.number},
+                   body=_("%(clerk)s登记了您首问接待的信访人的新信访件，请跟进。") % {
+                       "clerk": f"{actor.last_name}{actor.first_name}" or actor.username},
+                   link=reverse("web:petition", args=[petition.pk]), dedupe_key=f"first_contact:{petition.pk}")
         PetitionAccess.objects.create(petition=petition, unit=unit, reason="register")
         received = dl.local_date(petition.received_at)
         dl.deadline_open(petition, "route", received, unit=unit)
