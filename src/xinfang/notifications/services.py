@@ -149,6 +149,7 @@ def preferences_set(*, user, choices: dict[str, tuple[bool, bool]], phone: str |
                     email: str | None = None) -> None:
     """Store the user's choices ({kind: (sms, email)}, unknown kinds refused) and, when given, the mobile
     number for SMS (empty: removed) and the e-mail address. One transaction; audited (the phone masked)."""
+    from django.contrib.auth import get_user_model
     from django.core.validators import validate_email
     from django.forms import ValidationError
 
@@ -184,7 +185,7 @@ def preferences_set(*, user, choices: dict[str, tuple[bool, bool]], phone: str |
                 Contact.objects.filter(user_id=user.pk).delete()
             data["phone"] = crypto.mask_phone(phone)
         if email is not None and email != user.email:
-            type(user).objects.filter(pk=user.pk).update(email=email)
+            get_user_model().objects.filter(pk=user.pk).update(email=email)
             user.email = email
             data["email_changed"] = True
         audit_record(actor=user, action="notifications.preferences", obj=user, data=data)
