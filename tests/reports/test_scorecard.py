@@ -195,3 +195,56 @@ def test_scope_default_and_pages_hidden(data, users, client: Client):
     from django.urls import reverse
     assert client.get(reverse("web:scorecard")).status_code == 404
     assert client.get(reverse("web:overdue_league")).status_code == 404
+
+
+def test_urges_and_supervisions(data, users):
+    from xinfang.org.models import Unit
+    from xinfang.oversight.supervision.models import Supervision
+    from xinfang.oversight.urging.models import Urge
+
+    zj, t1v1, dh_xf = (Unit.objects.get(code=c) for c in ("DH-ZJ", "DH-T1-V1", "DH-XF"))
+    z = data["z"]
+    Urge.objects.create(petition=z[2], unit=zj, at=local(2026, 5, 2, 9), auto=True, due_kind="handle",
+                        due_on=d(5, 1))
+    Urge.objects.create(petition=z[2], unit=zj, at=local(2026, 5, 10, 9), auto=False)
+    Urge.objects.create(petition=data["v"][0], unit=t1v1, at=local(2026, 5, 3, 9), auto=True)
+    Urge.objects.create(petition=z[2], unit=zj, at=local(2025, 12, 31, 9), auto=False)  # before the period
+    Supervision.objects.create(petition=z[2], issued_by=users["demo_supervisor"], issuing_unit=dh_xf, target_unit=zj,
+                               requirement="限期办结", issued_at=local(2026, 5, 12, 9), due_on=d(5, 30), listed=True)
+    rows = rows_by_code(sc.scorecard_build(users["demo_analyst"], **PERIOD))
+    assert (rows["DH-ZJ"].urges, rows["DH-ZJ"].supervisions) == (2, 1)
+    assert (rows["DH-T1"].urges, rows["DH-T1"].supervisions) == (1, 0)  # the village's urge counts for its town
+    assert rows["DH-ZJ"].components["urging"] == 50.0 and rows["DH-ZJ"].components["supervision"] == 75.0
+    # (15×75 + 20×33.3 + 10×100 + 10×25 + 3×50 + 2×75) / 60 = 3341 / 60 = 55.68
+    assert rows["DH-ZJ"].score == 55.7
+    # the other district sees none of it
+    xs = rows_by_code(sc.scorecard_build(users["demo_analyst2"], **PERIOD))
+    assert sum(r.urges + r.supervisions for r in xs.values()) == 0
+
+
+def test_pages(data, users, client: Client):
+    from django.urls import reverse
+
+    client.force_login(users["demo_analyst"])
+    q = {"from": "2026-01-01", "to": "2026-06-30"}
+    resp = client.get(reverse("web:scorecard"), q)
+    assert resp.status_code == 200
+    html = resp.content.decode()
+    assert 'data-unit="DH-ZJ"' in html and "计分方法" in html and "XS-ZJ" not in html
+    resp = client.get(reverse("web:scorecard"), {**q, "export": "xlsx"})
+    assert resp.status_code == 200 and resp["Content-Type"].startswith("application/vnd.openxmlformats")
+    # bad input: a message, never a 500
+    for bad in ({"from": "2026-13-01"}, {"level": "galaxy"}, {"unit": "XS"}, {"unit": "\x00"}, {"to": "1800-01-01"}):
+        resp = client.get(reverse("web:scorecard"), bad)
+        assert resp.status_code == 200, bad
+        assert 'class="error' in resp.content.decode()
+    resp = client.get(reverse("web:overdue_league"), q)
+    assert resp.status_code == 200 and data["z"][1].number in resp.content.decode()
+    resp = client.get(reverse("web:overdue_league_print"), q)
+    assert resp.status_code == 200 and "超期情况通报" in resp.content.decode()
+    resp = client.get(reverse("web:overdue_league"), {**q, "export": "xlsx"})
+    assert resp.status_code == 200
+    nav = client.get(reverse("web:home")).content.decode()
+    assert reverse("web:scorecard") in nav and reverse("web:accountability_list") in nav
+    client.force_login(users["demo_clerk"])
+    assert reverse("web:scorecard") not in client.get(reverse("web:home")).content.decode()
