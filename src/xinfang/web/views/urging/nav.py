@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from xinfang.org.choices import Role
+
+# who watches urges: the supervisors, the leaders and dispatchers who urge and are urged, the handlers urged
+URGE_ROLES = {Role.SUPERVISOR, Role.LEADER, Role.DISPATCHER, Role.HANDLER, Role.ADMIN}
+
 
 def nav_items(request, roles: set[str]) -> list:
     """NavItems (web.navigation.NavItem) to show after 我的包案."""
+    from xinfang.web.navigation import NavItem
+
+    if roles & URGE_ROLES:
+        return [NavItem(_("催办"), reverse("web:urge_list"), "urges")]
     return []
 
 
@@ -19,5 +31,8 @@ def queue_items(request, roles: set[str]) -> list:
 
 
 def petition_panels(request, petition) -> list[tuple[str, dict]]:
-    """(template name, context) of panels shown on the petition page under 包案."""
-    return []
+    """(template name, context) of panels shown on the petition page under 包案: 首问负责, the contact
+    log and its form, the urges."""
+    from xinfang.oversight.urging.selectors import petition_panel
+
+    return [("web/urging/_panel.html", petition_panel(request.user, petition))]
