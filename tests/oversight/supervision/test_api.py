@@ -95,7 +95,8 @@ def test_instructions_over_api(api, routed):
     assert api("demo_dept_dispatcher").get("/notifications?kind=instruction").json()["count"] == 1
     r = api("demo_dept_dispatcher").post(f"/instructions/{iid}/report", {"text": "已调查核实"})
     assert r.status == 200 and r.json()["status"] == "reported"
-    assert api("demo_dept_dispatcher").post(f"/instructions/{iid}/close", {}).status == 403
-    assert api("demo_leader2").post(f"/instructions/{iid}/close", {}).status == 404
+    assert api("demo_dept_dispatcher").post(f"/instructions/{iid}/close", {"note": "x"}).status == 403
+    assert api("demo_leader2").post(f"/instructions/{iid}/close", {"note": "x"}).status == 404
+    assert api("demo_reviewer").post(f"/instructions/{iid}/close", {}).status == 422
     r = api("demo_reviewer").post(f"/instructions/{iid}/close", {"note": "办结"})
     assert r.status == 200 and r.json()["status"] == "closed"

@@ -161,8 +161,11 @@ def test_instruction_cycle(routed, act, user):
     assert Instruction.objects.get().status == "reported"
     assert Notification.objects.filter(kind="instruction_report", recipient__username="demo_reviewer").exists()
     with pytest.raises(ApplicationError) as e:  # only the leader who wrote it
-        services.instruction_close(actor=user("demo_leader"), instruction=ins.pk)
+        services.instruction_close(actor=user("demo_leader"), instruction=ins.pk, note="x")
     assert e.value.code == "forbidden"
+    with pytest.raises(ApplicationError) as e:
+        services.instruction_close(actor=user("demo_reviewer"), instruction=ins.pk, note=" ")
+    assert e.value.field == "note"
     services.instruction_close(actor=user("demo_reviewer"), instruction=ins.pk, note="办结")
     assert Instruction.objects.get().status == "closed"
     with pytest.raises(ApplicationError) as e:

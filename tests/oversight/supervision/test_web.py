@@ -83,6 +83,7 @@ def test_instruction_pages(routed, act):
     dept = _client("demo_dept_dispatcher")
     assert f'data-instruction="{ins.pk}"' in dept.get("/instructions/?tab=todo").content.decode()
     assert dept.post(f"/instructions/{ins.pk}/report/", {"text": "已调查"}).status_code == 302
-    assert dept.post(f"/instructions/{ins.pk}/close/", {}).status_code == 403
+    assert dept.post(f"/instructions/{ins.pk}/close/", {"note": "x"}).status_code == 403
+    assert reviewer.post(f"/instructions/{ins.pk}/close/", {}).status_code == 422
     assert reviewer.post(f"/instructions/{ins.pk}/close/", {"note": "好"}).status_code == 302
     assert Instruction.objects.get().status == "closed"

@@ -133,6 +133,10 @@ class ReturnIn(Schema):
     note: Text = Field(max_length=5000, description="退回意见")
 
 
+class CloseIn(Schema):
+    note: Text = Field(max_length=5000, description="办结意见")
+
+
 class TextIn(Schema):
     text: Text = Field(max_length=5000, description="反馈内容")
 
@@ -247,7 +251,7 @@ def instruction_report(request, instruction_id: OrderId, payload: TextIn):
 
 
 @router.post("/instructions/{instruction_id}/close", response=InstructionOut, summary="办结批示件")
-def instruction_close(request, instruction_id: OrderId, payload: NoteIn):
+def instruction_close(request, instruction_id: OrderId, payload: CloseIn):
     selectors.instruction_get(request.user, instruction_id)
     services.instruction_close(actor=request.user, instruction=instruction_id, note=payload.note)
     return _instruction(selectors.instruction_get(request.user, instruction_id), request.user)

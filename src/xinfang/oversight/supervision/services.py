@@ -202,9 +202,9 @@ def instruction_report(*, actor, instruction, text: str) -> InstructionReport:
     return report
 
 
-def instruction_close(*, actor, instruction, note: str = "") -> Instruction:
-    """The leader who wrote the instruction closes it (办结), with an optional note."""
-    note = _text(note, "note", _("办结意见"), required=False)
+def instruction_close(*, actor, instruction, note: str) -> Instruction:
+    """The leader who wrote the instruction closes it (办结) with a note (办结意见)."""
+    note = _text(note, "note", _("办结意见"), required=True)
     with transaction.atomic():
         petition, ins = _lock(actor, Instruction, instruction, _("批示件不存在。"))
         if ins.leader_id != actor.pk:
