@@ -16,6 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
+try:
+    from ninja import Status
+except ImportError:  # django-ninja < 1.6 takes a (status, body) tuple
+    def Status(status, body):  # noqa: N802
+        return status, body
+
 from xinfang.common.errors import ApplicationError
 from xinfang.oversight.scorecards import selectors as acc_sel
 from xinfang.oversight.scorecards import services as acc_svc
@@ -118,4 +124,4 @@ def accountability_create(request, body: AccountabilityIn):
     rec = acc_svc.accountability_create(actor=request.user, kind=body.kind, unit=body.unit, people=body.people,
                                         reason=body.reason, decision=body.decision, document_no=body.document_no,
                                         decided_on=body.decided_on, petitions=list(body.petitions))
-    return 201, _record(request.user, rec)
+    return Status(201, _record(request.user, rec))

@@ -28,6 +28,17 @@ from xinfang.workflow.services import event_add
 from .models import AccountabilityKind, AccountabilityRecord
 
 DECIDER_ROLES = (Role.LEADER, Role.SUPERVISOR)
+
+
+class Forbidden(ApplicationError):
+    """Inside the user's jurisdiction, but without the role this write needs (code "forbidden", 403)."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message, "forbidden", field)
+
+    @property
+    def status(self) -> int:
+        return 403
 PETITIONS_MAX = 100
 LIMITS = {"people": 1000, "reason": 4000, "decision": 4000, "document_no": 64}
 
@@ -81,7 +92,7 @@ def _unit(actor, value) -> tuple[Unit, Unit]:
         raise ApplicationError(_("单位不存在：%(code)s") % {"code": text}, "invalid", "unit")
     issuers = sorted((u for u in decider_units(actor) if unit_covers(u, unit)), key=lambda u: -len(u.path))
     if not issuers:
-        raise ApplicationError(_("您不是该单位的上级领导或督查人员，不能对其作出问责决定。"), "forbidden", "unit")
+        raise Forbidden(_("您不是该单位的上级领导或督查人员，不能对其作出问责决定。"), "unit")
     return unit, issuers[0]
 
 
@@ -143,7 +154,7 @@ def accountability_create(*, actor, kind, unit, reason, decision, people="", doc
     numbers). Notifies the unit's leaders (kind "accountability")."""
     now = at or timezone.now()
     if not may_record(actor):
-        raise ApplicationError(_("只有领导和督查人员可以记录问责决定。"), "forbidden")
+        raise Forbidden(_("只有领导和督查人员可以记录问责决定。"))
     if kind not in AccountabilityKind.values:
         raise ApplicationError(_("请选择问责类型。"), "invalid", "kind")
     reason = _text(reason, "reason", _("事由"), required=True)
