@@ -253,3 +253,20 @@ def test_closed_and_anonymous_cases_are_left_alone(org, clock, register, act, sw
     sweep("2026-03-20")
     assert not Notification.objects.filter(kind="contact_due").exists()
     assert not Contact.objects.exists()
+
+
+def test_demo_seed_is_idempotent(org, clock, register, act, user):
+    from xinfang.web.management.demo_urging import seed_demo
+
+    p, _code = register(received_at=at("2026-03-02", 9))
+    p = act("demo_dispatcher", p, "assign", unit="DH-ZJ")
+    act("demo_dept_dispatcher", p, "accept", handler="demo_handler")
+    clock.move_to(at("2026-05-07"))
+    users = {name: user(name) for name in ("demo_supervisor", "demo_handler")}
+    seed_demo(users, at("2026-05-07"))
+    counts = (Urge.objects.filter(auto=True).count(), Urge.objects.filter(auto=False).count(),
+              Contact.objects.count(), Notification.objects.count())
+    assert counts[:3] == (1, 1, 1)
+    seed_demo(users, at("2026-05-07"))
+    assert (Urge.objects.filter(auto=True).count(), Urge.objects.filter(auto=False).count(),
+            Contact.objects.count(), Notification.objects.count()) == counts
