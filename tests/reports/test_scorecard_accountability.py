@@ -114,3 +114,17 @@ def test_pages_and_panel(petitions, users):
     assert clerk.get(reverse("web:accountability_new")).status_code == 404
     assert clerk.post(reverse("web:accountability_new"), base()).status_code == 404
     assert AccountabilityRecord.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_demo_seed_idempotent(petitions, users):
+    from django.utils import timezone
+
+    from xinfang.petitions.models import Petition
+    from xinfang.web.management.demo_scorecards import seed_demo
+
+    Petition.objects.filter(pk=petitions["dh"][0].pk).update(due_on=dt.date(2026, 4, 1))
+    seed_demo(users, timezone.now())
+    seed_demo(users, timezone.now())
+    rec = AccountabilityRecord.objects.get()
+    assert rec.unit.code == "DH-ZJ" and list(rec.petitions.all()) == [petitions["dh"][0]]
