@@ -98,8 +98,11 @@ def risks_view(request):
     keep = QueryDict(mutable=True)
     keep.update({k: v for k, v in f.items() if v})
     base = keep.urlencode()
+    page = _page(request, qs)
+    for r in page:
+        r.owner_name = selectors.user_name(r.owner)
     return render(request, "web/screening/risks.html", {
-        "active": "screening_risks", "page": _page(request, qs), "f": f, "units": _units(request.user),
+        "active": "screening_risks", "page": page, "f": f, "units": _units(request.user),
         "statuses": RiskStatus.choices, "levels": RiskLevel.choices, "today": timezone.localdate(),
         "page_qs": base + "&" if base else "", "export_qs": "?" + (base + "&" if base else "") + "export=xlsx",
         "can_create": bool(selectors.staff_units(request.user, selectors.LEDGER_ROLES)) or request.user.is_superuser})
@@ -156,7 +159,6 @@ def risk_new_view(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def risk_view(request, risk_id):
-    _staff_only(request)
     try:
         item = selectors.risk_get(request.user, risk_id)
     except ApplicationError:
@@ -203,7 +205,6 @@ def rounds_view(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def round_view(request, round_id):
-    _staff_only(request)
     try:
         rnd = selectors.round_get(request.user, round_id)
     except ApplicationError:
@@ -219,7 +220,7 @@ def round_view(request, round_id):
             messages.success(request, _("本期排查已完成。"))
             return redirect("web:screening_round", round_id=rnd.pk)
     return render(request, "web/screening/round.html", {
-        "active": "screening_rounds", "round": rnd, "error": error, "findings": request.POST.get("findings", ""),
+        "active": "screening_rounds", "round": rnd, "error": error, "closed_by_name": selectors.user_name(rnd.closed_by), "findings": request.POST.get("findings", ""),
         "risks": list(selectors.risks_visible(request.user).filter(round=rnd)),
         "can_close": rnd.status == RoundStatus.OPEN and selectors.covers_as(request.user, rnd.unit)},
         status=error.status if error else 200)
@@ -289,9 +290,16 @@ def _report_context(request, report, **extra) -> dict:
             "can_risk": is_new and selectors.covers_as(user, report.unit),
             "can_register": is_new and any(selectors.unit_covers(u, report.unit) for u in register_units(user)),
             "alert": report.alerts.filter(user_id=user.pk).first(),
-            "alerts": list(report.alerts.select_related("user", "unit")) if selectors.is_staff_reader(user) else [],
+            "alerts": _named(report.alerts.select_related("user", "unit")) if selectors.is_staff_reader(user) else [],
             "staff": selectors.is_staff_reader(user),
             "values": request.POST if request.method == "POST" else {}, **extra}
+
+
+def _named(alerts) -> list:
+    out = list(alerts)
+    for a in out:
+        a.user_name = selectors.user_name(a.user)
+    return out
 
 
 def _report_action(request, report_id, call, done: str, goto):
