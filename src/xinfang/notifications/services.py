@@ -53,14 +53,16 @@ def _phones(users) -> dict[int, str]:
         phone_enc="")}
 
 
-def _enqueue_sending() -> None:
-    """Queue the sending job unless one is already waiting (a running one may have looked already)."""
+def _enqueue_sending(*, unless_running: bool = False) -> None:
+    """Queue the sending job unless one is already waiting (a running one may have looked already; the
+    sweep, which only picks up retries and dead workers' leftovers, also leaves it to a running one)."""
     try:
         from django_tasks_db.models import DBTaskResult
 
         from .tasks import send_dispatches
 
-        if not DBTaskResult.objects.ready().filter(task_path=send_dispatches.module_path).exists():
+        statuses = ["READY", "RUNNING"] if unless_running else ["READY"]
+        if not DBTaskResult.objects.filter(task_path=send_dispatches.module_path, status__in=statuses).exists():
             send_dispatches.enqueue()
     except Exception:  # no queue (another backend) or a busy database: the outbox sweep queues it later
         logger.warning("could not queue the sending of notifications", exc_info=True)
@@ -306,5 +308,5 @@ def outbox_sweep(now: dt.datetime) -> int:
     came, one left "sending" by a worker that died); 1 when it queued one."""
     if not dispatches_due_exist():
         return 0
-    _enqueue_sending()
+    _enqueue_sending(unless_running=True)
     return 1
