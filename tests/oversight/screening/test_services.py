@@ -279,3 +279,18 @@ def test_a_report_is_registered_as_a_petition_in_one_step(org, user, file_report
     assert anonymous.is_anonymous and anonymous.is_urgent and anonymous.channel == "transfer_in"
     assert Petition.objects.count() == 2
     assert get_user_model().objects.filter(username="demo_town_leader").exists()
+
+
+def test_the_demo_seed_is_idempotent(org, clock):
+    from django.utils import timezone
+
+    from xinfang.web.management.demo_screening import seed_demo
+
+    seed_demo(org.users, timezone.now())
+    counts = (ScreeningRound.objects.count(), RiskItem.objects.count(), InformantReport.objects.count(),
+              UrgentAlert.objects.count())
+    assert counts == (14, 8, 4, 4)
+    seed_demo(org.users, timezone.now())
+    assert (ScreeningRound.objects.count(), RiskItem.objects.count(), InformantReport.objects.count(),
+            UrgentAlert.objects.count()) == counts
+    assert selectors.alerts_pending(org.users["demo_reviewer"]).count() == 1
