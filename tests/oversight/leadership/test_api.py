@@ -80,3 +80,24 @@ def test_field_visit_over_http(api):
     r = api("demo_clerk").post(f"/field-visit-matters/{matter}/register", {})
     assert r.status == 201, r.body
     assert api("demo_clerk").get(f"/field-visits/{visit['id']}").json()["matters"][0]["petition"] == r.json()["id"]
+
+
+def test_ownership_plan_and_stages_over_http(api, routed):
+    p = routed()
+    base = f"/petitions/{p.pk}/ownership"
+    assert api("demo_leader").post(f"{base}/stage", {"note": "x"}).status == 409  # nobody owns it yet
+    r = api("demo_dispatcher").post(base, {"leader": "demo_leader"})
+    assert r.status == 201 and r.json()["stage"] == "transfer" and len(r.json()["stages"]) == 4
+    due = (timezone.localdate() + dt.timedelta(days=5)).isoformat()
+    r = api("demo_leader").post(f"{base}/plan", {"plan": "约谈", "dues": {"transfer": due}})
+    assert r.status == 200, r.body
+    assert r.json()["plan"] == "约谈" and r.json()["stages"][0]["due_date"] == due
+    r = api("demo_leader").post(f"{base}/plan", {"dues": {"transfer": "bad"}})
+    assert r.status == 422 and r.error["field"] == "due_transfer"
+    assert api("demo_handler").post(f"{base}/stage", {"note": "x"}).status == 403
+    assert api("demo_leader2").post(f"{base}/stage", {"note": "x"}).status == 404
+    r = api("demo_leader").post(f"{base}/stage", {"note": "已转交", "stage": "transfer"})
+    assert r.status == 200 and r.json()["stage"] == "progress"
+    assert api("demo_leader").post(f"{base}/stage", {"note": "重复", "stage": "transfer"}).status == 409
+    state = api("demo_clerk").get(base).json()
+    assert [s["state"] for s in state["active"]["stages"]] == ["done", "current", "pending", "pending"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import BeforeValidator, Field
 
@@ -16,6 +17,7 @@ except ImportError:  # django-ninja < 1.6 takes a (status, body) tuple
     def Status(status, body):  # noqa: N802
         return status, body
 
+from xinfang.common.errors import ApplicationError
 from xinfang.oversight import selectors, services
 from xinfang.petitions.selectors import petition_get, petition_texts
 
@@ -49,6 +51,28 @@ class OwnershipTransferIn(Schema):
     note: Text = Field("", max_length=2000, description="包案要求")
 
 
+class OwnershipPlanIn(Schema):
+    plan: Text | None = Field(None, max_length=4000, description="包案方案；省略时不变")
+    dues: dict[str, Text | None] = Field(default_factory=dict, description="阶段期限：{阶段代码: 年-月-日 或 null}")
+
+
+class OwnershipStageIn(Schema):
+    note: Text = Field(max_length=2000, description="推进说明")
+    stage: Literal["transfer", "progress", "stabilize", "resolve"] | None = Field(
+        None, description="当前阶段（防止重复提交）")
+
+
+class StageOut(Schema):
+    stage: str
+    label: str
+    due_date: dt.date | None
+    entered_at: dt.datetime | None
+    completed_at: dt.datetime | None
+    note: str
+    state: str
+    overdue: bool
+
+
 class UserRef(Schema):
     username: str
     name: str
@@ -78,6 +102,10 @@ class OwnershipOut(Schema):
     end_reason: str
     resolved: bool
     resolved_at: dt.datetime | None
+    plan: str
+    stage: str
+    stage_label: str
+    stages: list[StageOut]
 
 
 class OwnershipStateOut(Schema):
@@ -118,6 +146,10 @@ def _item(o, user) -> dict:
         "ended_at": o.ended_at, "ended_by": _user(o.ended_by), "end_kind": o.end_kind,
         "end_kind_label": str(o.get_end_kind_display()) if o.end_kind else "", "end_reason": o.end_reason,
         "resolved": o.resolved_at is not None, "resolved_at": o.resolved_at,
+        "plan": o.plan, "stage": o.stage, "stage_label": str(o.get_stage_display()),
+        "stages": [{"stage": v.stage, "label": v.label, "due_date": v.due_date, "entered_at": v.entered_at,
+                    "completed_at": v.completed_at, "note": v.note, "state": v.state, "overdue": v.overdue}
+                   for v in selectors.ownership_stage_views(o)],
     }
 
 
@@ -155,6 +187,29 @@ def transfer(request, petition_id: PetitionId, payload: OwnershipTransferIn):
     own = services.ownership_transfer_current(actor=request.user, petition=petition_id, leader=payload.leader,
                                               reason=payload.reason, note=payload.note)
     return Status(201, _item(selectors.ownership_get(request.user, own.pk), request.user))
+
+
+def _active_id(user, petition_id) -> int:
+    own = selectors.ownership_active(user, petition_id)
+    if own is None:
+        raise ApplicationError(_("该信访件当前没有包案领导。"), "conflict")
+    return own.pk
+
+
+@router.post("/petitions/{petition_id}/ownership/plan", response=OwnershipOut, summary="包案方案与阶段期限")
+def plan(request, petition_id: PetitionId, payload: OwnershipPlanIn):
+    if payload.plan is None and not payload.dues:
+        raise ApplicationError(_("请填写包案方案或阶段期限。"), "invalid", "plan")
+    own = services.ownership_plan_set(actor=request.user, ownership=_active_id(request.user, petition_id),
+                                      plan=payload.plan, dues=payload.dues)
+    return _item(selectors.ownership_get(request.user, own.pk), request.user)
+
+
+@router.post("/petitions/{petition_id}/ownership/stage", response=OwnershipOut, summary="推进包案阶段")
+def stage(request, petition_id: PetitionId, payload: OwnershipStageIn):
+    own = services.ownership_stage_advance(actor=request.user, ownership=_active_id(request.user, petition_id),
+                                           note=payload.note, stage=payload.stage)
+    return _item(selectors.ownership_get(request.user, own.pk), request.user)
 
 
 @router.get("/me/ownerships", response=OwnershipPage, summary="我的包案")
