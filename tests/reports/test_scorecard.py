@@ -234,10 +234,16 @@ def test_pages(data, users, client: Client):
     resp = client.get(reverse("web:scorecard"), {**q, "export": "xlsx"})
     assert resp.status_code == 200 and resp["Content-Type"].startswith("application/vnd.openxmlformats")
     # bad input: a message, never a 500
-    for bad in ({"from": "2026-13-01"}, {"level": "galaxy"}, {"unit": "XS"}, {"unit": "\x00"}, {"to": "1800-01-01"}):
+    for bad in ({"from": "2026-13-01"}, {"level": "galaxy"}, {"unit": "XS"}, {"to": "1800-01-01"}):
         resp = client.get(reverse("web:scorecard"), bad)
         assert resp.status_code == 200, bad
         assert 'class="error' in resp.content.decode()
+    for bad in ({"unit": "\x00"}, {"unit": "DH\x00"}, {"level": "\x00"}, {"q": "\x00", "unit": "\x00DH"}):
+        assert client.get(reverse("web:scorecard"), bad).status_code == 200
+        assert client.get(reverse("web:overdue_league"), bad).status_code == 200
+        assert client.get(reverse("web:accountability_list"), bad).status_code == 200
+    with pytest.raises(ApplicationError):
+        sc.scorecard_build(users["demo_analyst"], unit_code="DH\x00")
     resp = client.get(reverse("web:overdue_league"), q)
     assert resp.status_code == 200 and data["z"][1].number in resp.content.decode()
     resp = client.get(reverse("web:overdue_league_print"), q)

@@ -110,6 +110,8 @@ def default_parent(user) -> Unit | None:
 
 
 def resolve_parent(user, unit_code: str | None) -> Unit:
+    if unit_code and "\x00" in unit_code:
+        raise ApplicationError(_("单位不存在。"), "invalid", "unit")
     unit = st.resolve_unit(user, unit_code) if unit_code else default_parent(user)
     if unit is None:
         raise ApplicationError(_("没有可统计的单位。"), "not_found")

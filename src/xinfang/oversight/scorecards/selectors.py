@@ -31,6 +31,8 @@ def accountability_list(user, *, kind: str = "", unit_code: str = "", date_from:
     qs = accountability_visible(user)
     if kind:
         qs = qs.filter(kind=kind)
+    unit_code = (unit_code or "").replace("\x00", "")
+    q = (q or "").replace("\x00", "")
     if unit_code:
         unit = visible_units(user).filter(code=unit_code[:64]).first()
         qs = qs.filter(unit__path__startswith=unit.path) if unit else qs.none()

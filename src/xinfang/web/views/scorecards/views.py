@@ -49,12 +49,17 @@ def _date(raw: str, errors: list[str]) -> dt.date | None:
         return None
 
 
+def _param(request, name: str, size: int) -> str:
+    """A query parameter, stripped, at most `size` characters, without NUL (PostgreSQL cannot hold it)."""
+    return (request.GET.get(name) or "").replace("\x00", "").strip()[:size]
+
+
 def _filters(request) -> tuple[dict, list[str]]:
     errors: list[str] = []
     values = {"date_from": _date(request.GET.get("from", ""), errors),
               "date_to": _date(request.GET.get("to", ""), errors),
-              "unit_code": (request.GET.get("unit") or "").strip()[:64] or None,
-              "level": (request.GET.get("level") or "").strip()[:16]}
+              "unit_code": _param(request, "unit", 64) or None,
+              "level": _param(request, "level", 16)}
     return values, errors
 
 
@@ -142,8 +147,8 @@ def accountability_list_view(request):
     errors: list[str] = []
     kind = request.GET.get("kind", "")
     kind = kind if kind in AccountabilityKind.values else ""
-    unit_code = (request.GET.get("unit") or "").strip()[:64]
-    q = (request.GET.get("q") or "").replace("\x00", "").strip()[:100]
+    unit_code = _param(request, "unit", 64)
+    q = _param(request, "q", 100)
     date_from, date_to = _date(request.GET.get("from", ""), errors), _date(request.GET.get("to", ""), errors)
     qs = acc_sel.accountability_list(request.user, kind=kind, unit_code=unit_code, date_from=date_from,
                                      date_to=date_to, q=q)
@@ -189,8 +194,8 @@ def accountability_new_view(request):
     form = {k: (request.POST.get(k) or "") for k in ("kind", "unit", "people", "reason", "decision", "document_no",
                                                      "decided_on", "petitions")}
     if request.method == "GET":
-        form["unit"] = (request.GET.get("unit") or "")[:64]
-        form["petitions"] = (request.GET.get("petitions") or "")[:2000]
+        form["unit"] = _param(request, "unit", 64)
+        form["petitions"] = _param(request, "petitions", 2000)
     error = None
     if request.method == "POST":
         try:
