@@ -13,7 +13,7 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -213,9 +213,13 @@ def rule_evaluation_reminders(now: dt.datetime, policies: Policies | None = None
     today = timezone.localdate(now)
     window = settings.XINFANG["EVALUATION_WINDOW_DAYS"]
     evaluated = Evaluation.objects.filter(reply=OuterRef("pk"), counted=True)
+    first_delivery = Delivery.objects.filter(reply=OuterRef("pk")).order_by("delivered_at", "id").values(
+        "delivered_at")[:1]
+    # opinions issued within the window (and a margin for a late delivery); older ones cannot be judged
     rows = list(Reply.objects.filter(approved_at__isnull=False, returned_at__isnull=True,
-                                     approved_at__gte=now - dt.timedelta(days=window + 400))
+                                     approved_at__gte=now - dt.timedelta(days=window + 90))
                 .exclude(Exists(evaluated)).exclude(petition__status=Status.MERGED)
+                .annotate(delivered_on=Subquery(first_delivery))
                 .select_related("petition__receiving_unit__parent", "petition__handling_unit__parent")
                 .order_by("petition_id", "-approved_at", "-id"))
     latest: dict[int, Reply] = {}
@@ -226,8 +230,7 @@ def rule_evaluation_reminders(now: dt.datetime, policies: Policies | None = None
         key, p = f"urging:evaluation:{r.pk}", r.petition
         if key in sent:
             continue
-        delivered = r.delivery
-        start = delivered.delivered_at if delivered else local_date(r.approved_at)
+        start = r.delivered_on or local_date(r.approved_at)
         n = policies.for_unit(responsible_unit(p)).evaluation_after
         if not n or (today - start).days < n or (today - start).days > window:
             continue
@@ -287,8 +290,9 @@ def rule_progress_due(now: dt.datetime, policies: Policies | None = None) -> int
     the petitioner: remind the handler, once per period."""
     policies = policies or Policies()
     today = timezone.localdate(now)
+    last = Contact.objects.filter(petition=OuterRef("pk")).order_by("-at", "-id").values("at")[:1]
     qs = (Petition.objects.filter(status__in=HANDLING_STATES, accepted_at__isnull=False, is_anonymous=False)
-          .select_related(*_RELATED))
+          .annotate(last_contact=Subquery(last)).select_related(*_RELATED))
     facts = []
     for p in qs.iterator(chunk_size=1000):
         n = policies.for_unit(responsible_unit(p)).progress_every
@@ -302,7 +306,7 @@ def rule_progress_due(now: dt.datetime, policies: Policies | None = None) -> int
         if key in sent:
             continue
         start = local_date(p.accepted_at) + dt.timedelta(days=(period - 1) * n)
-        if Contact.objects.filter(petition=p, at__date__gt=start).exists():
+        if p.last_contact is not None and local_date(p.last_contact) > start:
             continue
         title = _("进展报告提醒：%(n)s 已%(d)d日未联系信访人") % {"n": p.number, "d": n}
         body = _("按“一月联系”的要求，办理期间每%(d)d日应向信访人报告一次进展，并登记联系记录。") % {"d": n}

@@ -51,7 +51,7 @@ def urge_list_view(request):
     return render(request, "web/urging/list.html", {
         "active": "urges", "page": page, "rows": rows, "kind": kind, "unit": unit, "since": since,
         "until": until, "tabs": [(k, str(label)) for k, label in AUTO_TABS], "bad_dates": bad_dates,
-        "page_qs": f"{qs_base}&" if qs_base else ""})
+        "page_qs": f"{qs_base}&" if qs_base else "", "can_manage": is_admin(request.user)})
 
 
 @login_required
