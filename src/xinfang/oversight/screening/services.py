@@ -436,7 +436,7 @@ def _lock_new_report(actor, report_id, roles) -> InformantReport:
     report = selectors.report_get(actor, report_id)
     if not selectors.covers_as(actor, report.unit, roles):
         raise Forbidden(_("您没有处理该报告的权限。"))
-    report = InformantReport.objects.select_for_update().select_related("unit", "region").get(pk=report.pk)
+    report = InformantReport.objects.select_for_update(of=("self",)).select_related("unit", "region").get(pk=report.pk)
     if report.status != ReportStatus.NEW:
         raise ApplicationError(_("该报告已处理。"), "conflict")
     return report
