@@ -183,3 +183,13 @@ def test_selectors_scope(routed, act, user):
     assert list(selectors.supervisions_filter(user("demo_supervisor2"))) == []
     with pytest.raises(ApplicationError):
         selectors.supervision_get(user("demo_supervisor2"), sup.pk)
+
+
+def test_supervise_an_unrouted_letter_reaches_the_receiving_office(register, act):
+    """A 40-day-old letter never accepted: the order goes to the receiving office (no handling unit yet)."""
+    p, _ = register(channel="letter", received_at=timezone.now() - dt.timedelta(days=40))
+    sup = _supervise(act, p)
+    assert sup.target_unit.code == "DH-XF"
+    got = set(Notification.objects.filter(kind="supervision", petition_id=p.pk).values_list("recipient__username",
+                                                                                      flat=True))
+    assert "demo_dispatcher" in got and "demo_supervisor" not in got  # not the issuer
