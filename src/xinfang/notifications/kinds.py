@@ -29,6 +29,7 @@ KINDS: dict[str, tuple[str, bool, bool]] = {
     "reception": (_("领导接待"), False, False),
     "ownership_stage": (_("包案阶段"), False, False),
     "accountability": (_("问责通报"), False, True),
+    "system": (_("系统消息"), False, False),
 }
 
 
