@@ -87,3 +87,20 @@ def test_instruction_pages(routed, act):
     assert reviewer.post(f"/instructions/{ins.pk}/close/", {}).status_code == 422
     assert reviewer.post(f"/instructions/{ins.pk}/close/", {"note": "好"}).status_code == 302
     assert Instruction.objects.get().status == "closed"
+
+
+@pytest.mark.parametrize("data", [{"kind": "result", "text": "x" * 5001}, {"kind": "result", "text": "a\x00b"},
+                                  {"kind": "bogus", "text": "x"}, {"kind": "result"}])
+def test_bad_report_input_is_answered_not_crashed(routed, act, data):
+    p = routed()
+    act("demo_supervisor", p, "supervise", requirement="限期办结", due_on=_due())
+    sup = Supervision.objects.get()
+    r = _client("demo_leader").post(f"/supervision/{sup.pk}/report/", data)
+    assert r.status_code == 422 and 'role="alert"' in r.content.decode()
+    assert not sup.reports.exists()
+
+
+@pytest.mark.parametrize("url", ["/supervision/?tab=nope&page=abc", "/supervision/board/?closed=x&page=-1",
+                                 "/instructions/?tab=%00&page=99999999999"])
+def test_lists_tolerate_bad_query(org, url):
+    assert _client("demo_supervisor").get(url).status_code == 200
