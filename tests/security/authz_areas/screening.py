@@ -15,7 +15,6 @@ DEPT = {"dept_dispatcher", "handler", "leader"}  # 东湖区住建局: no jurisd
 AREA = ALL_ROLES - DEPT - {"informant"}  # clerk, dispatcher, reviewer, supervisor, analyst, admin
 NOT_INFORMANT = STAFF - {"informant"}
 LEDGER = AREA - {"analyst"}  # who turns a report into a ledger item (the analyst reads only)
-NO = frozenset({403, 404})
 
 WEB = {
     "web:screening_risks": E(NOT_INFORMANT, deny=403),
@@ -27,11 +26,15 @@ WEB = {
                                   city={"demo_city_leader": 403, "demo_city_dispatcher": 403}),
     "web:screening_reports": E(STAFF),
     "web:screening_report": E(AREA | {"informant"}, fill=RP, scoped=True),
-    # an empty form: the report becomes a ledger item with the defaults (back to the item's page)
-    "web:screening_report_to_risk": E(LEDGER, fill=RP, method="POST", scoped=True, ok=POST_OK, deny=NO),
-    # an empty form: registered as an anonymous visit by a clerk covering the village
-    "web:screening_report_register": E({"clerk"}, fill=RP, method="POST", scoped=True, ok=POST_OK, deny=NO,
-                                       city={"demo_city_leader": 403, "demo_city_dispatcher": POST_OK}),
+    # an empty form: the report becomes a ledger item with the defaults (back to the item's page); the
+    # analyst and the informant see the report but may not (403), a department does not see it (404)
+    "web:screening_report_to_risk": E(LEDGER, fill=RP, method="POST", scoped=True, ok=POST_OK,
+                                      city={"demo_analyst": 403, "demo_informant": 403}),
+    # an empty form: registered as an anonymous visit by a clerk covering the village; the others who see
+    # the report 403, a department 404
+    "web:screening_report_register": E({"clerk"}, fill=RP, method="POST", scoped=True, ok=POST_OK,
+                                       city={**{f"demo_{r}": 403 for r in AREA - {"clerk"} | {"informant"}},
+                                             "demo_city_leader": 403, "demo_city_dispatcher": POST_OK}),
     # the urgent report reached demo_reviewer (the district government's leader), not the city
     "web:screening_alert_ack": E({"reviewer"}, fill=RP, method="POST", scoped=True, ok=POST_OK,
                                  city={"demo_city_leader": 404, "demo_city_dispatcher": 404}),

@@ -48,7 +48,7 @@ def informant_unit(user) -> Unit | None:
 def _unit_q(user, prefix: str, roles=READ_ROLES) -> Q:
     """The rows whose `<prefix>` unit lies in the user's staff jurisdiction."""
     if is_global(user):
-        return Q()
+        return Q(pk__isnull=False)  # not Q(): an empty Q vanishes from an OR
     q = Q(pk__in=[])
     for unit in staff_units(user, roles):
         q |= Q(**{f"{prefix}__path__startswith": unit.path})
