@@ -404,6 +404,8 @@ def ownership_plan_set(*, actor, ownership, plan: str | None = None, dues: dict 
     dues = dues or {}
     if not isinstance(dues, dict):
         raise ApplicationError(_("阶段期限无效。"), "invalid", "dues")
+    if plan is None and not dues:
+        raise ApplicationError(_("请填写包案方案或阶段期限。"), "invalid", "plan")
     parsed: dict[str, dt.date | None] = {}
     for key, value in dues.items():
         if key not in Stage.values:

@@ -58,11 +58,12 @@ def test_create_list_get_book_and_register(api):
     assert r.status == 422
     detail = clerk.get(f"/reception-days/{day['id']}").json()
     assert detail["booked"] == 1 and detail["slots"][0]["bookings"][0]["id"] == booking["id"]
-    assert api("demo_clerk2").post(f"/reception-bookings/{booking['id']}/register", {}).status == 404
+    assert api("demo_clerk2").post(f"/reception-bookings/{booking['id']}/register", {"title": "x"}).status == 404
+    assert clerk.post(f"/reception-bookings/{booking['id']}/register", {}).status == 422
     r = clerk.post(f"/reception-bookings/{booking['id']}/register", {"title": "停车费问题"})
     assert r.status == 201, r.body
     assert ReceptionBooking.objects.get(pk=booking["id"]).petition.number == r.json()["number"]
-    assert clerk.post(f"/reception-bookings/{booking['id']}/register", {}).status == 409
+    assert clerk.post(f"/reception-bookings/{booking['id']}/register", {"title": "再次"}).status == 409
     assert ReceptionDay.objects.count() == 1
 
 
@@ -77,7 +78,7 @@ def test_field_visit_over_http(api):
     assert r.status == 201 and r.json()["matters"][0]["phone"] == "137****1111"
     matter = r.json()["matters"][0]["id"]
     assert api("demo_leader2").get(f"/field-visits/{visit['id']}").status == 404
-    r = api("demo_clerk").post(f"/field-visit-matters/{matter}/register", {})
+    r = api("demo_clerk").post(f"/field-visit-matters/{matter}/register", {"title": "村道失修"})
     assert r.status == 201, r.body
     assert api("demo_clerk").get(f"/field-visits/{visit['id']}").json()["matters"][0]["petition"] == r.json()["id"]
 

@@ -18,7 +18,12 @@ M = V | {"matter_id": "field_visit_matter"}
 # who sees 东湖区住建局's reception days and 下访: the district's office, the department, the government
 SEE_UNIT = SEE
 # who manages them: the clerks, dispatchers and leaders covering the unit
-MANAGE = {"clerk", "dispatcher", "dept_dispatcher", "leader", "reviewer"}
+MANAGE = {"clerk", "dispatcher", "dept_dispatcher", "leader", "reviewer", "admin"}
+# registering a booking or a matter as a petition: a clerk of the unit or its petition office
+CLERK = {"clerk"}
+NO = frozenset({403, 404})  # 403 inside the jurisdiction without the role, 404 for the informant
+CLERK_CITY = {"demo_city_leader": 403, "demo_city_dispatcher": POST_OK}
+CLERK_CITY_API = {"demo_city_leader": 403, "demo_city_dispatcher": 422}
 
 WEB = {
     "web:ownership_plan": E(SEE, fill=P, method="POST", scoped=True, ok=422),
@@ -28,13 +33,15 @@ WEB = {
     "web:reception_day": E(SEE_UNIT, fill=D, scoped=True),
     "web:reception_day_edit": E(MANAGE, fill=D, scoped=True),
     "web:reception_booking_new": E(SEE_UNIT, fill=D, method="POST", scoped=True, ok=422),
-    "web:reception_booking_register": E(SEE_UNIT, fill=B, method="POST", scoped=True, ok=422),
-    "web:reception_booking_cancel": E(SEE_UNIT, fill=B, method="POST", scoped=True, ok=POST_OK),
+    "web:reception_booking_register": E(CLERK, fill=B, method="POST", scoped=True, ok=POST_OK, deny=NO,
+                                        city=CLERK_CITY),
+    "web:reception_booking_cancel": E(MANAGE, fill=B, method="POST", scoped=True, ok=POST_OK, deny=NO),
     "web:field_visits": E(STAFF),
     "web:field_visit_new": E(STAFF),
     "web:field_visit": E(SEE_UNIT, fill=V, scoped=True),
     "web:field_visit_matter_new": E(SEE_UNIT, fill=V, method="POST", scoped=True, ok=422),
-    "web:field_visit_matter_register": E(SEE_UNIT, fill=M, method="POST", scoped=True, ok=POST_OK),
+    "web:field_visit_matter_register": E(CLERK, fill=M, method="POST", scoped=True, ok=POST_OK, deny=NO,
+                                         city=CLERK_CITY),
 }
 
 API = {
@@ -43,18 +50,23 @@ API = {
     ("POST", "/petitions/{petition_id}/ownership/stage"): E(SEE, fill=P, method="POST", scoped=True, ok=422,
                                                              body="stage"),
     ("GET", "/reception-days"): E(STAFF),
-    ("POST", "/reception-days"): E(MANAGE, method="POST", ok=422, deny=403, body="reception_day"),
+    # the managers are sent an invalid body (422); the others a valid one: 403 for a role of the district
+    # without the right, 422 when the unit or leader named lies outside their jurisdiction
+    ("POST", "/reception-days"): E(MANAGE, method="POST", ok=422, deny=frozenset({403, 422}),
+                                   body="reception_day"),
     ("GET", "/reception-days/{day_id}"): E(SEE_UNIT, fill=D, scoped=True),
     ("POST", "/reception-days/{day_id}/bookings"): E(SEE_UNIT, fill=D, method="POST", scoped=True, ok=422,
                                                      body="booking"),
-    ("POST", "/reception-bookings/{booking_id}/register"): E(SEE_UNIT, fill={"booking_id": "reception_booking"},
-                                                             method="POST", scoped=True, ok=422, body="register"),
-    ("POST", "/field-visits"): E(MANAGE, method="POST", ok=422, deny=403, body="field_visit"),
+    ("POST", "/reception-bookings/{booking_id}/register"): E(CLERK, fill={"booking_id": "reception_booking"},
+                                                             method="POST", scoped=True, ok=422, deny=NO,
+                                                             body="register", city=CLERK_CITY_API),
+    ("POST", "/field-visits"): E(MANAGE, method="POST", ok=422, deny=frozenset({403, 422}), body="field_visit"),
     ("GET", "/field-visits/{visit_id}"): E(SEE_UNIT, fill=V, scoped=True),
     ("POST", "/field-visits/{visit_id}/matters"): E(SEE_UNIT, fill=V, method="POST", scoped=True, ok=422,
                                                     body="matter"),
-    ("POST", "/field-visit-matters/{matter_id}/register"): E(SEE_UNIT, fill={"matter_id": "field_visit_matter"},
-                                                             method="POST", scoped=True, ok=422, body="register"),
+    ("POST", "/field-visit-matters/{matter_id}/register"): E(CLERK, fill={"matter_id": "field_visit_matter"},
+                                                             method="POST", scoped=True, ok=422, deny=NO,
+                                                             body="register", city=CLERK_CITY_API),
 }
 
 

@@ -53,7 +53,7 @@ class BookingIn(Schema):
 
 
 class RegisterIn(Schema):
-    title: Text = Field("", max_length=200)
+    title: Text = Field(min_length=1, max_length=200, description="信访件标题")
     category: Text = Field("", max_length=32)
     problem_region: Text = Field("", max_length=32)
 

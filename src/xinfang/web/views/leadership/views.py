@@ -65,6 +65,8 @@ def _units(user) -> list[tuple[str, str]]:
 def reception_days_view(request):
     start = _week_start(request.GET.get("week"))
     unit = (request.GET.get("unit") or "")[:32]
+    if "\x00" in unit:
+        unit = ""
     end = start + dt.timedelta(days=6)
     days = list(selectors.reception_days_list(request.user, date_from=start, date_to=end, unit=unit or None))
     week = [(start + dt.timedelta(days=i), [d for d in days if d.date == start + dt.timedelta(days=i)])
