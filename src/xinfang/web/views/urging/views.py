@@ -101,7 +101,8 @@ def policies_view(request):
     defaults = SweepPolicy()
     current = SweepPolicy.objects.filter(unit__isnull=True).first() or defaults
     return render(request, "web/urging/policies.html", {
-        "active": "manage", "rows": selectors.policies_visible(request.user), "current_default": current,
+        "active": "manage", "tab": "urging", "rows": selectors.policies_visible(request.user),
+        "current_default": current,
         "fields": [(f, SweepPolicy._meta.get_field(f).verbose_name, getattr(current, f)) for f in FIELDS],
         "units": managed_units(request.user).filter(is_active=True).order_by("path")[:2000],
         "is_global_admin": is_global_admin(request.user), "error": error, "values": values,
