@@ -70,7 +70,7 @@ def petition_register(*, actor, unit: Unit | None = None, petitioners: list[Peti
                    .first()) if people and not petition.is_anonymous else None
         petition.first_contact_id = earlier or actor.pk
         petition.save(update_fields=["first_contact"])
-        if petition.first_contact_id != actor.pk:
+        if petition.first_contact_id != actor.pk and issue_receipt:  # not for a legacy ledger's rows
             from django.urls import reverse
 
             from xinfang.notifications.services import notify
