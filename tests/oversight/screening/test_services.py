@@ -221,6 +221,7 @@ def test_informants_see_only_their_own_reports(org, user, file_report):
     assert list(selectors.reports_visible(user("demo_town_leader"))) == [mine]
     assert list(selectors.reports_visible(user("demo_clerk"))) == [mine]
     assert list(selectors.reports_visible(user("demo_handler"))) == []  # a department: not its area
+    assert set(selectors.reports_visible(user("demo_admin"))) == {mine, other}  # a superuser: all
     with pytest.raises(ApplicationError) as e:
         selectors.report_get(user("demo_informant"), other.pk)
     assert e.value.code == "not_found"
@@ -294,3 +295,27 @@ def test_the_demo_seed_is_idempotent(org, clock):
     assert (ScreeningRound.objects.count(), RiskItem.objects.count(), InformantReport.objects.count(),
             UrgentAlert.objects.count()) == counts
     assert selectors.alerts_pending(org.users["demo_reviewer"]).count() == 1
+
+
+def test_administrators_set_the_schedule(org, user, clock):
+    dept = Unit.objects.get(code="DH-ZJ")
+    with pytest.raises(ApplicationError) as e:  # a district administrator: units only, not a whole level
+        services.schedule_set(actor=user("demo_admin2"), level="village", cadence="monthly")
+    assert e.value.code == "forbidden"
+    with pytest.raises(ApplicationError) as e:
+        services.schedule_set(actor=user("demo_admin2"), level="town", unit="DH-T1", cadence="weekly")
+    assert e.value.field == "unit"
+    with pytest.raises(ApplicationError) as e:
+        services.schedule_set(actor=user("demo_clerk"), level="town", unit="DH-T1", cadence="weekly")
+    assert e.value.code == "forbidden"
+    with pytest.raises(ApplicationError) as e:
+        services.schedule_set(actor=user("demo_admin"), level="town", unit="DH-T1", cadence="daily")
+    assert e.value.field == "cadence"
+    services.schedule_set(actor=user("demo_admin"), level="county", unit=dept, cadence="monthly", note="住建局自查")
+    services.schedule_set(actor=user("demo_admin"), level="village", cadence="biweekly")  # a superuser
+    services.screening_sweep(at("2026-12-02"))
+    assert [(r.level, r.cadence) for r in rounds_of("DH-ZJ")] == [("county", "monthly")]
+    assert [r.cadence for r in rounds_of("DH-T1-V1")] == ["biweekly"]
+    services.schedule_set(actor=user("demo_admin"), level="county", unit="DH-ZJ", cadence="")
+    assert not ScreeningSchedule.objects.filter(unit=dept).exists()
+    assert AuditEntry.objects.filter(action="screening.schedule_set").count() == 3

@@ -142,3 +142,15 @@ def test_a_round_page_completes_the_round(as_user, org):
     assert r.status_code == 302 and rnd.status == "closed"
     assert as_user("demo_town_leader2").get(f"/screening/rounds/{rnd.pk}/").status_code == 404
     assert not UrgentAlert.objects.exists()
+
+
+def test_the_schedule_page_is_for_administrators(as_user, org):
+    assert as_user("demo_clerk").get("/screening/schedule/").status_code == 403
+    c = as_user("demo_admin")
+    page = text(c.get("/screening/schedule/"))
+    assert 'data-level="village"' in page and "每周" in page
+    r = c.post("/screening/schedule/", {"level": "town", "unit": "DH-T2", "cadence": "bogus"})
+    assert r.status_code == 422 and "排查周期无效" in text(r)
+    r = c.post("/screening/schedule/", {"level": "town", "unit": "DH-T2", "cadence": "weekly", "note": "试行"})
+    assert r.status_code == 302
+    assert 'data-override="DH-T2"' in text(c.get("/screening/schedule/"))

@@ -22,6 +22,7 @@ WEB = {
     "web:screening_risk": E(AREA, fill=R, scoped=True),
     "web:screening_rounds": E(NOT_INFORMANT, deny=403),
     "web:screening_round": E(AREA | {"informant"}, fill=RD, scoped=True),  # the informant: their unit's round
+    "web:screening_schedule": E({"admin"}, deny=403, city={"demo_city_leader": 403, "demo_city_dispatcher": 403}),
     "web:screening_report_new": E({"informant"}, deny=403,
                                   city={"demo_city_leader": 403, "demo_city_dispatcher": 403}),
     "web:screening_reports": E(STAFF),

@@ -178,11 +178,16 @@ def period_of(cadence: str, day: dt.date) -> tuple[dt.date, dt.date]:
 
 
 def _level_units(level: str):
-    kind, unit_level = LEVEL_UNITS[level]
-    scheduled = ScreeningSchedule.objects.filter(level=level, unit__isnull=False).values_list("unit_id", flat=True)
+    """The units that screen at `level`: those of its kind, and any unit given a schedule of this level
+    (a unit given a schedule of another level screens at that level only)."""
     from django.db.models import Q
 
-    return Unit.objects.filter(is_active=True).filter(Q(kind=kind, level=unit_level) | Q(pk__in=list(scheduled)))
+    kind, unit_level = LEVEL_UNITS[level]
+    rows = ScreeningSchedule.objects.filter(unit__isnull=False)
+    here = list(rows.filter(level=level).values_list("unit_id", flat=True))
+    elsewhere = list(rows.exclude(level=level).values_list("unit_id", flat=True))
+    return Unit.objects.filter(is_active=True).filter(
+        (Q(kind=kind, level=unit_level) & ~Q(pk__in=elsewhere)) | Q(pk__in=here))
 
 
 def rounds_sweep(now: dt.datetime) -> int:
@@ -490,3 +495,39 @@ def report_register(*, actor, report_id, channel: str = "visit", petitioner_name
         report.save(update_fields=["status", "petition", "handled_by", "handled_at"])
         audit_record(actor=actor, action="screening.report_register", obj=report, data={"petition": petition.pk})
     return petition
+
+
+# ---- the schedule ------------------------------------------------------------------------------
+
+def schedule_set(*, actor, level: str, unit=None, cadence: str, note: str = "") -> ScreeningSchedule | None:
+    """Set how often a level (superusers: every unit of the level) or one unit (an administrator whose
+    jurisdiction holds it) screens; `cadence=""` removes a unit's own setting (the level's applies)."""
+    level = _choice(level, RoundLevel, "level", _("层级"))
+    note = _text(note, "note", _("说明"), max_len=200)
+    unit_obj = None
+    if unit not in (None, ""):
+        code = unit.code if isinstance(unit, Unit) else _text(unit, "unit", _("单位"), max_len=32)
+        unit_obj = Unit.objects.filter(code=code, is_active=True).select_related("region").first()
+        if unit_obj is None or not selectors.covers_as(actor, unit_obj, selectors.READ_ROLES | {Role.ADMIN}):
+            raise ApplicationError(_("单位不存在或不在您的管辖范围内。"), "invalid", "unit")
+    if unit_obj is None and not getattr(actor, "is_superuser", False):
+        raise Forbidden(_("只有超级管理员可以修改整个层级的排查周期；请选择单位。"), "unit")
+    if unit_obj is not None and not selectors.covers_as(actor, unit_obj, {Role.ADMIN}):
+        raise Forbidden(_("只有系统管理员可以修改排查周期。"))
+    if cadence == "" and unit_obj is not None:
+        with transaction.atomic():
+            ScreeningSchedule.objects.filter(unit=unit_obj).delete()
+            audit_record(actor=actor, action="screening.schedule_set", obj=unit_obj,
+                         data={"level": level, "cadence": "default"})
+        return None
+    cadence = _choice(cadence, Cadence, "cadence", _("排查周期"))
+    with transaction.atomic():
+        if unit_obj is None:
+            row, _created = ScreeningSchedule.objects.update_or_create(
+                level=level, unit=None, defaults={"cadence": cadence, "note": note})
+        else:
+            row, _created = ScreeningSchedule.objects.update_or_create(
+                unit=unit_obj, defaults={"level": level, "cadence": cadence, "note": note})
+        audit_record(actor=actor, action="screening.schedule_set", obj=row,
+                     data={"level": level, "unit": unit_obj.code if unit_obj else "", "cadence": cadence})
+    return row

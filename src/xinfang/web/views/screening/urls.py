@@ -10,6 +10,7 @@ urlpatterns: list = [
     path("screening/risks/<int:risk_id>/", views.risk_view, name="screening_risk"),
     path("screening/rounds/", views.rounds_view, name="screening_rounds"),
     path("screening/rounds/<int:round_id>/", views.round_view, name="screening_round"),
+    path("screening/schedule/", views.schedule_view, name="screening_schedule"),
     path("screening/report/", views.report_new_view, name="screening_report_new"),
     path("screening/reports/", views.reports_view, name="screening_reports"),
     path("screening/reports/<int:report_id>/", views.report_view, name="screening_report"),

@@ -199,7 +199,8 @@ def rounds_view(request):
     return render(request, "web/screening/rounds.html", {
         "active": "screening_rounds", "page": _page(request, qs.order_by("status", "due", "unit__path")),
         "state": state, "page_qs": f"state={state}&", "today": timezone.localdate(),
-        "cadences": dict(Cadence.choices), "schedule": schedule, "statuses": RoundStatus.choices})
+        "cadences": dict(Cadence.choices), "schedule": schedule, "statuses": RoundStatus.choices,
+        "can_schedule": request.user.is_superuser or bool(selectors.staff_units(request.user, {"admin"}))})
 
 
 @login_required
@@ -224,6 +225,39 @@ def round_view(request, round_id):
         "risks": list(selectors.risks_visible(request.user).filter(round=rnd)),
         "can_close": rnd.status == RoundStatus.OPEN and selectors.covers_as(request.user, rnd.unit)},
         status=error.status if error else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def schedule_view(request):
+    """排查周期: the level defaults and the units' own settings; administrators change them."""
+    from xinfang.org.choices import Role
+    from xinfang.oversight.screening.models import ScreeningSchedule
+
+    user = request.user
+    is_admin = user.is_superuser or bool(selectors.staff_units(user, {Role.ADMIN}))
+    if not is_admin:
+        raise PermissionDenied
+    error, values = None, {}
+    if request.method == "POST":
+        values = {k: request.POST.get(k, "") for k in ("level", "unit", "cadence", "note")}
+        try:
+            services.schedule_set(actor=user, **values)
+        except ApplicationError as exc:
+            _refused(exc)
+            error = exc
+        else:
+            messages.success(request, _("排查周期已保存。"))
+            return redirect("web:screening_schedule")
+    rows = {r.level: r for r in ScreeningSchedule.objects.filter(unit__isnull=True)}
+    levels = [(key, label, Cadence(rows[key].cadence).label if key in rows
+               else Cadence(services.DEFAULT_CADENCE[key]).label) for key, label in RoundLevel.choices]
+    units = [u for u in _units(user) if selectors.covers_as(user, u, {Role.ADMIN})]
+    overrides = ScreeningSchedule.objects.filter(unit__in=units).select_related("unit").order_by("unit__path")
+    return render(request, "web/screening/schedule.html", {
+        "active": "screening_rounds", "levels": levels, "overrides": overrides, "units": units,
+        "level_choices": RoundLevel.choices, "cadences": Cadence.choices, "error": error, "values": values,
+        "superuser": user.is_superuser}, status=error.status if error else 200)
 
 
 # ---- informant reports -------------------------------------------------------------------------
