@@ -319,3 +319,17 @@ def test_administrators_set_the_schedule(org, user, clock):
     services.schedule_set(actor=user("demo_admin"), level="county", unit="DH-ZJ", cadence="")
     assert not ScreeningSchedule.objects.filter(unit=dept).exists()
     assert AuditEntry.objects.filter(action="screening.schedule_set").count() == 3
+
+
+def test_a_ledger_item_links_to_a_petition_the_actor_sees(org, user, register):
+    p, _code = register()
+    p2, _code2 = register(actor=org.users["demo_clerk2"], problem_region="990103001")
+    item = services.risk_create(actor=user("demo_clerk"), data={"title": "停车费纠纷", "unit": "DH-T1",
+                                                                 "petition": p.number})
+    assert item.petition == p
+    with pytest.raises(ApplicationError) as e:  # another district's petition is not found
+        services.risk_update(actor=user("demo_clerk"), risk_id=item.pk, data={"petition": p2.number})
+    assert e.value.field == "petition"
+    services.risk_update(actor=user("demo_clerk"), risk_id=item.pk, data={"petition": ""})
+    item.refresh_from_db()
+    assert item.petition is None

@@ -259,10 +259,23 @@ def round_close(*, actor, round_id, findings: str) -> ScreeningRound:
 # ---- the ledger --------------------------------------------------------------------------------
 
 RISK_FIELDS = ("title", "description", "region", "people_count", "people", "level", "owner", "measures", "due",
-               "status", "outcome")
+               "status", "outcome", "petition")
 
 
-def _risk_values(data: dict, unit: Unit, *, partial: bool) -> dict:
+def _petition(actor, value):
+    """A petition the actor sees, by its number ("" for none)."""
+    from xinfang.petitions.selectors import petitions_visible
+
+    number = _text(value, "petition", _("信访件编号"), max_len=64)
+    if not number:
+        return None
+    found = petitions_visible(actor).filter(number=number).first()
+    if found is None:
+        raise ApplicationError(_("信访件不存在：%(n)s") % {"n": number}, "invalid", "petition")
+    return found
+
+
+def _risk_values(data: dict, unit: Unit, *, partial: bool, actor=None) -> dict:
     out: dict = {}
 
     def has(name):
@@ -290,6 +303,8 @@ def _risk_values(data: dict, unit: Unit, *, partial: bool) -> dict:
         out["status"] = _choice(data.get("status"), RiskStatus, "status", _("状态"), default=RiskStatus.OPEN)
     if has("outcome"):
         out["outcome"] = _text(data.get("outcome"), "outcome", _("化解结果"))
+    if "petition" in data and actor is not None:
+        out["petition"] = _petition(actor, data.get("petition"))
     if out.get("status") == RiskStatus.RESOLVED and not out.get("outcome", "x"):
         raise ApplicationError(_("已化解的事项请填写化解结果。"), "invalid", "outcome")
     return out
@@ -318,12 +333,13 @@ def _ledger_unit(actor, value) -> Unit:
 def risk_create(*, actor, data: dict, source: str = RiskSource.MANUAL, round_id=None, report=None,
                 at: dt.datetime | None = None) -> RiskItem:
     """A new ledger item. `data`: title, description, region (code), unit (code), people_count, people,
-    level, owner (username), measures, due (date), status, outcome; `round_id`: the round it was found in."""
+    level, owner (username), measures, due (date), status, outcome, petition (a number the actor sees:
+    the petition it became); `round_id`: the round it was found in."""
     if not selectors.is_staff_reader(actor) or not selectors.staff_units(actor, selectors.LEDGER_ROLES) \
             and not getattr(actor, "is_superuser", False):
         raise Forbidden(_("您没有登记矛盾纠纷台账的权限。"))
     unit = _ledger_unit(actor, data.get("unit"))
-    values = _risk_values(data, unit, partial=False)
+    values = _risk_values(data, unit, partial=False, actor=actor)
     rnd = None
     if round_id not in (None, ""):
         try:
@@ -346,7 +362,7 @@ def risk_update(*, actor, risk_id, data: dict) -> RiskItem:
     item = selectors.risk_get(actor, risk_id)
     if not selectors.covers_as(actor, item.unit):
         raise Forbidden(_("您没有修改该台账事项的权限。"))
-    values = _risk_values({k: v for k, v in data.items() if k in RISK_FIELDS}, item.unit, partial=True)
+    values = _risk_values({k: v for k, v in data.items() if k in RISK_FIELDS}, item.unit, partial=True, actor=actor)
     if values.get("status", item.status) == RiskStatus.RESOLVED and not values.get("outcome", item.outcome):
         raise ApplicationError(_("已化解的事项请填写化解结果。"), "invalid", "outcome")
     with transaction.atomic():

@@ -125,7 +125,7 @@ def _risks_export(request, qs, f):
 
 
 RISK_FORM_FIELDS = ("title", "description", "region", "unit", "people_count", "people", "level", "owner",
-                    "measures", "due", "status", "outcome")
+                    "measures", "due", "status", "outcome", "petition")
 
 
 def _risk_form_context(request, values: dict, error=None, item=None) -> dict:
@@ -178,7 +178,8 @@ def risk_view(request, risk_id):
     values = {"title": item.title, "description": item.description, "region": item.region.code if item.region_id else "",
               "people_count": item.people_count, "people": item.people, "level": item.level,
               "owner": item.owner.username if item.owner_id else "", "measures": item.measures,
-              "due": item.due.isoformat() if item.due else "", "status": item.status, "outcome": item.outcome}
+              "due": item.due.isoformat() if item.due else "", "status": item.status, "outcome": item.outcome,
+              "petition": item.petition.number if item.petition_id else ""}
     ctx = _risk_form_context(request, values, None, item)
     ctx.update({"can_edit": can_edit, "reports": list(item.reports.all())})
     return render(request, "web/screening/risk.html", ctx)
