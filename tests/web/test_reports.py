@@ -185,3 +185,17 @@ def test_dashboard_in_a_browser_requests_nothing_from_other_hosts(org, login, li
     page.wait_for_load_state("networkidle")
     assert "信访情况通报" in page.inner_text("main")
     assert page.foreign_requests == []
+
+
+@pytest.mark.django_db
+def test_unit_filter_with_a_nul_byte_is_refused_not_a_crash(as_user, users):
+    """PostgreSQL cannot hold a NUL in a query parameter: the unit filter refuses it like an unknown unit."""
+    from xinfang.common.errors import ApplicationError
+    from xinfang.reports.statistics import resolve_unit
+
+    r = as_user("demo_analyst").get("/reports/dashboard/", {"unit": "DH\x00"})
+    assert r.status_code in (200, 422)
+    assert "单位不存在" in r.content.decode()
+    with pytest.raises(ApplicationError) as exc:
+        resolve_unit(users["demo_analyst"], "DH\x00")
+    assert exc.value.field == "unit"

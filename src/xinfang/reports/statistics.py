@@ -286,9 +286,10 @@ def resolve_unit(user, unit_code: str | None) -> Unit | None:
     """The unit filter: a unit in the user's jurisdiction, or an error (never a hint it exists)."""
     if not unit_code:
         return None
-    unit = visible_units(user).filter(code=str(unit_code)[:64]).first()
+    code = str(unit_code)[:64]
+    unit = None if "\x00" in code else visible_units(user).filter(code=code).first()  # PostgreSQL holds no NUL
     if unit is None:
-        raise ApplicationError(_("单位不存在：%(code)s") % {"code": str(unit_code)[:64]}, "invalid", "unit")
+        raise ApplicationError(_("单位不存在：%(code)s") % {"code": code.replace("\x00", "")}, "invalid", "unit")
     return unit
 
 
