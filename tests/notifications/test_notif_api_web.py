@@ -123,6 +123,18 @@ def test_inbox_page_count_open_and_read_all(users):
     assert c.get("/notifications/?show=%00&page=abc").status_code == 200
 
 
+def test_home_panel_shows_the_newest_unread(users):
+    h, mine, theirs = _seed(users)
+    notify(recipients=[h], kind="urge", title="最早的消息", at=timezone.now() - dt.timedelta(days=1))
+    c = _client("demo_handler")
+    html = c.get("/").content.decode()
+    assert 'id="my-notifications"' in html and "催办第4件" in html and "催办第0件" in html
+    assert "最早的消息" not in html and "共 6 条" in html  # the five newest, and how many in all
+    assert "领导批示" not in html
+    c.post("/notifications/read-all/")
+    assert 'id="my-notifications"' not in c.get("/").content.decode()
+
+
 def test_a_foreign_link_is_not_followed(users):
     h = users["demo_handler"]
     n = notify(recipients=[h], kind="urge", title="x", link="//evil.example/")[0]

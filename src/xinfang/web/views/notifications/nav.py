@@ -17,8 +17,20 @@ def nav_items(request, roles: set[str]) -> list:
 
 
 def home_panels(request, roles: set[str]) -> list[tuple[str, dict]]:
-    """(template name, context) of panels shown on the home page above the recent petitions."""
-    return []
+    """(template name, context) of panels shown on the home page above the recent petitions: the
+    newest unread messages (none: no panel)."""
+    from xinfang.notifications.kinds import kind_label
+    from xinfang.notifications.selectors import notifications_of
+
+    if not getattr(request.user, "is_authenticated", False):
+        return []
+    unread = notifications_of(request.user).filter(read_at__isnull=True)
+    items = list(unread.order_by("-created_at", "-id")[:5])
+    if not items:
+        return []
+    for n in items:
+        n.kind_label = kind_label(n.kind)
+    return [("web/notifications/_home_panel.html", {"items": items, "unread": unread.count()})]
 
 
 def queue_items(request, roles: set[str]) -> list:
