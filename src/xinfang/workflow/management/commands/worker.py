@@ -92,10 +92,12 @@ class _SweepThread(threading.Thread):
         self.started = time.monotonic()
         self.result: tuple[int, int] | None = None
         self.skipped = False
+        self.claimed = True
 
     def run(self):
         try:
             job = self.command._run_one(self.command._ready_sweeps())
+            self.claimed = job is not None  # None: another worker took it first
             if job is not None and job.status == "SUCCESSFUL":
                 self.result = _summary(job.return_value)
                 self.skipped = self.result is None
@@ -243,7 +245,7 @@ class Command(BaseCommand):
                     "sweep": swept, "close": closed, "s": now - sweeper.started})
             elif sweeper.skipped:
                 self._say(_("另一个后台任务进程正在进行时限检查，本次跳过。"))
-            else:
+            elif sweeper.claimed:
                 self._say(_("时限检查失败，详见日志；下一个周期重试。"))
         elif sweeper is not None and now - self.sweep_noted >= SWEEP_NOTE_SECONDS:
             self.sweep_noted = now
