@@ -84,6 +84,7 @@ def test_the_ledger_page_filters_creates_edits_and_exports(as_user, org):
     assert "低风险事项" in text(c.get("/screening/risks/?status=active&unit=DH-T1&q=%E4%BD%8E"))
     assert "拆迁补偿纠纷" in text(c.get("/screening/risks/?overdue=1"))
     assert c.get("/screening/risks/?due_before=zz&level=%00&page=x").status_code == 200
+    assert c.get("/screening/risks/?unit=%00&q=%00&status=%00").status_code == 200  # PostgreSQL refuses NUL
     # edit
     r = c.post(f"/screening/risks/{item.pk}/", {"title": "拆迁补偿纠纷", "level": "major", "status": "resolved",
                                                 "outcome": ""})

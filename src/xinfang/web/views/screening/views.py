@@ -74,7 +74,7 @@ def _units(user):
 
 def _ledger_filters(request) -> dict:
     g = request.GET
-    f = {k: (g.get(k) or "").strip()[:64] for k in FILTERS}
+    f = {k: (g.get(k) or "").replace("\x00", "").strip()[:64] for k in FILTERS}  # PostgreSQL refuses NUL
     if f["status"] not in {"", "active", *RiskStatus.values}:
         f["status"] = ""
     if f["level"] not in {"", *RiskLevel.values}:
@@ -82,7 +82,6 @@ def _ledger_filters(request) -> dict:
     for k in ("due_before", "due_after"):
         if _date_or_none(f[k]) is None:
             f[k] = ""
-    f["q"] = f["q"].replace("\x00", "")
     return f
 
 
