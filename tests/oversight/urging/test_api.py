@@ -108,4 +108,7 @@ def test_contact_log_over_the_api(api, act, org):
 def test_urge_list_filters(api):
     assert api("demo_supervisor").get("/urges?since=2026-05-01&until=2026-04-01").status == 422
     assert api("demo_supervisor").get("/urges?since=bad").status == 422
+    assert api("demo_supervisor").get("/urges?unit=%00").status == 422
+    assert api("demo_supervisor").get("/urges?page=0").status == 422
+    assert api("demo_supervisor").get("/petitions/9223372036854775808/contacts").status in (404, 422)
     assert api("demo_supervisor").get("/urges?unit=DH-XF&auto=false").json()["count"] == 0

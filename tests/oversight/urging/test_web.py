@@ -140,3 +140,10 @@ def test_policy_page_for_admins(org, as_user):
     c = as_user("demo_admin")
     assert c.post(f"/manage/urging/{row.pk}/delete/").status_code == 302
     assert not SweepPolicy.objects.exists()
+
+
+def test_hostile_filters_answer_cleanly(as_user):
+    c = as_user("demo_supervisor")
+    for query in ("unit=%00", "since=2026-13-45", "until=%00", "page=-1", "page=99999999999999999999", "kind=%00"):
+        assert c.get(f"/oversight/urges/?{query}").status_code == 200, query
+    assert c.post("/petitions/99999999999999999999/contacts/", {"method": "phone"}).status_code == 404

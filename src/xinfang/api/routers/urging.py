@@ -68,7 +68,7 @@ class UrgeOut(Schema):
 
 class UrgeFilters(Schema):
     auto: bool | None = None
-    unit: str = Field("", max_length=64)
+    unit: Text = Field("", max_length=64)
     since: dt.date | None = None
     until: dt.date | None = None
     page: int = Field(1, ge=1, le=1_000_000)

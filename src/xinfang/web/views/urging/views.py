@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xinfang.common.errors import ApplicationError
+from xinfang.common.text import has_bad_characters
 from xinfang.org.admin_scope import is_admin, is_global_admin, managed_units
 from xinfang.oversight.urging import selectors, services
 from xinfang.oversight.urging.models import SweepPolicy
@@ -40,6 +41,8 @@ def urge_list_view(request):
     kind = request.GET.get("kind", "")
     kind = kind if kind in ("auto", "manual") else ""
     unit = (request.GET.get("unit") or "").strip()[:64]
+    if has_bad_characters(unit):  # a NUL cannot even be compared on PostgreSQL
+        unit = ""
     since, until = _day(request.GET.get("since", "")), _day(request.GET.get("until", ""))
     bad_dates = bool(request.GET.get("since") and since is None or request.GET.get("until") and until is None)
     qs = selectors.urges_visible(request.user, auto={"auto": True, "manual": False}.get(kind), unit=unit,
