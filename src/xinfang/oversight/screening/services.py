@@ -192,16 +192,23 @@ def _level_units(level: str):
 
 def rounds_sweep(now: dt.datetime) -> int:
     """Open the round of the current period of every screening unit that has none yet, and tell the
-    unit's people (kind "screening_round", once per round). Safe to run again: returns rounds opened."""
+    unit's people (kind "screening_round", once per round). Safe to run again: returns rounds opened.
+    Reads the schedule and the current rounds once per level (it runs every minute)."""
     today = timezone.localdate(now)
     opened = 0
     for level in RoundLevel.values:
+        rows = {r.unit_id: r.cadence for r in ScreeningSchedule.objects.filter(level=level)}
+        default = rows.get(None) or DEFAULT_CADENCE[level]
+        due: list[tuple[Unit, str, dt.date, dt.date]] = []
         for unit in _level_units(level):
-            cadence = cadence_of(unit, level)
-            if cadence == Cadence.OFF:
-                continue
-            start, end = period_of(cadence, today)
-            if ScreeningRound.objects.filter(unit=unit, period_start=start, cadence=cadence).exists():
+            cadence = rows.get(unit.pk) or default
+            if cadence != Cadence.OFF:
+                due.append((unit, cadence, *period_of(cadence, today)))
+        existing = set(ScreeningRound.objects.filter(
+            unit_id__in=[u.pk for u, *_rest in due], period_start__in={start for _u, _c, start, _e in due})
+            .values_list("unit_id", "cadence", "period_start"))
+        for unit, cadence, start, end in due:
+            if (unit.pk, cadence, start) in existing:
                 continue
             try:
                 with transaction.atomic():
