@@ -128,6 +128,9 @@ def test_policy_page_for_admins(org, as_user):
     assert r.status_code == 422 and SweepPolicy.objects.get(unit__code="DH-ZJ").escalate_after == 5
     r = c.post("/manage/urging/", {"unit": "NOPE", "escalate_after": "1"})
     assert r.status_code == 422
+    assert c.post("/manage/urging/", {"unit": "DH\x00", "escalate_after": "1"}).status_code == 422
+    assert c.post("/manage/urging/", {"unit": "DH-ZJ", "escalate_after": "1\x00"}).status_code == 422
+    assert c.post("/manage/urging/abc/delete/").status_code == 404
     assert 'data-policy="DH-ZJ"' in html(c, "/manage/urging/")
     # the other district's admin neither sees nor deletes it
     c2 = as_user("demo_admin2")

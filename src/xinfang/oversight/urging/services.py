@@ -166,7 +166,8 @@ def _policy_unit(actor, unit) -> Unit | None:
     if unit in (None, ""):
         require_admin(actor, None)
         return None
-    found = Unit.objects.filter(code=unit.strip()).first() if isinstance(unit, str) and len(unit) <= 64 else None
+    found = Unit.objects.filter(code=unit.strip()).first() if (
+        isinstance(unit, str) and len(unit) <= 64 and not has_bad_characters(unit)) else None
     if found is None:
         raise ApplicationError(_("单位不存在：%(u)s") % {"u": str(unit)[:64]}, "invalid", "unit")
     require_admin(actor, found)
