@@ -23,6 +23,7 @@ MANAGE = {"clerk", "dispatcher", "dept_dispatcher", "leader", "reviewer", "admin
 CLERK = {"clerk"}
 NO = frozenset({403, 404})  # 403 inside the jurisdiction without the role, 404 for the informant
 CLERK_CITY = {"demo_city_leader": 403, "demo_city_dispatcher": POST_OK}
+INFORMANT_404 = {"demo_informant": 404}  # outside the informant's jurisdiction (the web answers one status)
 CLERK_CITY_API = {"demo_city_leader": 403, "demo_city_dispatcher": 422}
 
 WEB = {
@@ -33,15 +34,16 @@ WEB = {
     "web:reception_day": E(SEE_UNIT, fill=D, scoped=True),
     "web:reception_day_edit": E(MANAGE, fill=D, scoped=True),
     "web:reception_booking_new": E(SEE_UNIT, fill=D, method="POST", scoped=True, ok=422),
-    "web:reception_booking_register": E(CLERK, fill=B, method="POST", scoped=True, ok=POST_OK, deny=NO,
-                                        city=CLERK_CITY),
-    "web:reception_booking_cancel": E(MANAGE, fill=B, method="POST", scoped=True, ok=POST_OK, deny=NO),
+    "web:reception_booking_register": E(CLERK, fill=B, method="POST", scoped=True, ok=POST_OK, deny=403,
+                                        city=CLERK_CITY | INFORMANT_404),
+    "web:reception_booking_cancel": E(MANAGE, fill=B, method="POST", scoped=True, ok=POST_OK, deny=403,
+                                      city=INFORMANT_404),
     "web:field_visits": E(STAFF),
     "web:field_visit_new": E(STAFF),
     "web:field_visit": E(SEE_UNIT, fill=V, scoped=True),
     "web:field_visit_matter_new": E(SEE_UNIT, fill=V, method="POST", scoped=True, ok=422),
-    "web:field_visit_matter_register": E(CLERK, fill=M, method="POST", scoped=True, ok=POST_OK, deny=NO,
-                                         city=CLERK_CITY),
+    "web:field_visit_matter_register": E(CLERK, fill=M, method="POST", scoped=True, ok=POST_OK, deny=403,
+                                         city=CLERK_CITY | INFORMANT_404),
 }
 
 API = {
@@ -93,8 +95,9 @@ def build(world) -> None:
     """A reception day of demo_leader (东湖区住建局) tomorrow with a booking, and a 下访 with a matter."""
     from xinfang.oversight.leadership import services
 
-    clerk = world.org.users["demo_clerk"]
-    day = services.reception_day_create(actor=clerk, leader="demo_leader", unit="DH-ZJ", date=_tomorrow(),
+    clerk, leader = world.org.users["demo_clerk"], world.org.users["demo_leader"]
+    # arranged by the leader themself: no unread notice that a "read all" request could change
+    day = services.reception_day_create(actor=leader, leader="demo_leader", unit="DH-ZJ", date=_tomorrow(),
                                         start_time="09:00", end_time="10:00", place="东湖区人民来访接待中心",
                                         slots=[{"start_time": "09:00", "capacity": 5}])
     slot = day.slots.get()
