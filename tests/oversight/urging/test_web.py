@@ -57,7 +57,10 @@ def test_supervisor_urges_from_the_petition_page(register, as_user):
     assert f'data-urge="{urge.pk}"' not in html(c, "/oversight/urges/?since=2999-01-01")
     assert "日期格式不正确" in html(c, "/oversight/urges/?since=abc")
     assert f'data-urge="{urge.pk}"' not in html(as_user("demo_supervisor2"), "/oversight/urges/")
-    assert "催办" in html(c, "/")  # the navigation entry
+    home = html(as_user("demo_supervisor"), "/")
+    assert 'href="/oversight/urges/"' in home and 'id="urging-home"' in home  # navigation and home panel
+    assert f'data-urge="{urge.pk}"' in home
+    assert 'id="urging-home"' not in html(as_user("demo_clerk"), "/")
 
 
 def test_contact_form_on_the_petition_page(routed, act, as_user):

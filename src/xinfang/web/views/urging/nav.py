@@ -21,8 +21,17 @@ def nav_items(request, roles: set[str]) -> list:
 
 
 def home_panels(request, roles: set[str]) -> list[tuple[str, dict]]:
-    """(template name, context) of panels shown on the home page above the recent petitions."""
-    return []
+    """(template name, context) of panels shown on the home page above the recent petitions: for a
+    supervisor, the latest urges in their jurisdiction (automatic ones are the overdue cases)."""
+    if Role.SUPERVISOR not in roles:
+        return []
+    from xinfang.oversight.urging.selectors import urges_visible
+    from xinfang.petitions.selectors import petition_texts
+
+    qs = urges_visible(request.user)
+    rows = [(u, petition_texts(request.user, u.petition).title) for u in qs[:8]]
+    return [("web/urging/_home_panel.html", {"rows": rows, "count": qs.count(),
+                                             "auto": qs.filter(auto=True).count()})]
 
 
 def queue_items(request, roles: set[str]) -> list:
