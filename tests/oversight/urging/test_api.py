@@ -64,14 +64,17 @@ def test_manual_urge_over_the_api(api):
     event = [e for e in sup.get(f"/petitions/{pid}/events").json() if e["action"] == "urge"][0]
     assert event["data"]["urge"] == urge.pk and event["data"]["unit"] == "DH-XF"
     assert event["note"] == "请于三日内受理并告知信访人。"
-    # another district's supervisor cannot see it: 404
+    # another district's supervisor cannot see it: 404; refusals change no message
+    before = list(Notification.objects.order_by("pk").values())
     other = api("demo_supervisor2").post(f"/petitions/{pid}/actions/urge", {"version": version + 1, "note": "催"})
     assert other.status == 404
     # an informant may not urge
     assert api("demo_informant").post(f"/petitions/{pid}/actions/urge",
                                       {"version": version + 1, "note": "催"}).status in (403, 404, 409)
-    assert Urge.objects.count() == 1
     assert api("demo_supervisor2").get("/urges").json()["count"] == 0
+    assert api("demo_informant").get(f"/petitions/{pid}/contacts").status == 404
+    assert api("demo_informant").post(f"/petitions/{pid}/contacts", {"method": "phone", "note": "x"}).status == 404
+    assert Urge.objects.count() == 1 and list(Notification.objects.order_by("pk").values()) == before
 
 
 def test_contact_log_over_the_api(api, act, org):
