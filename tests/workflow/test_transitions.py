@@ -199,6 +199,14 @@ SPEC = {
                  "in_handling"),
     "declare_conflict": ("in_handling", ["demo_leader", "demo_dept_dispatcher"], {"reason": "与信访人系亲属"},
                          Status.IN_HANDLING, "closed"),
+    # the overlays: by role anywhere in scope, the state unchanged (their own tests: tests/oversight/)
+    "urge": ("in_handling", ["demo_dispatcher", "demo_leader", "demo_supervisor", "demo_reviewer",
+                             "demo_dept_dispatcher", "demo_city_leader", "demo_city_dispatcher"],
+             {"note": "请抓紧办理"}, Status.IN_HANDLING, "closed"),
+    "supervise": ("in_handling", ["demo_leader", "demo_supervisor", "demo_reviewer", "demo_city_leader"],
+                  {"requirement": "限期办结并报告结果", "due_on": "2026-03-20"}, Status.IN_HANDLING, "closed"),
+    "instruct": ("in_handling", ["demo_leader", "demo_reviewer", "demo_city_leader"],
+                 {"text": "请住建局依法妥善处理"}, Status.IN_HANDLING, "closed"),
 }
 
 
@@ -326,6 +334,15 @@ def _effects(action, before: Petition, p: Petition, actor: str, params: dict):
     elif action == "evaluate":
         ev = Evaluation.objects.get(petition=p)
         assert (ev.level, ev.source, ev.by.username, ev.at) == ("satisfied", "callback", actor, NOW)
+    elif action == "urge":
+        urge = p.urges.get()
+        assert (urge.unit.code, urge.auto, urge.actor.username, urge.note) == ("DH-ZJ", False, actor, "请抓紧办理")
+    elif action == "supervise":
+        order = p.supervisions.get()
+        assert (order.target_unit.code, order.due_on, order.issued_by.username) == (
+            "DH-ZJ", dt.date(2026, 3, 20), actor)
+    elif action == "instruct":
+        assert p.instructions.get().text == "请住建局依法妥善处理"
     else:  # pragma: no cover
         raise AssertionError(action)
     assert (event.action, event.from_status, event.to_status, event.actor.username, event.at) == (
