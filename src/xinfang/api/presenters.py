@@ -55,6 +55,7 @@ def petition_detail(user, p: Petition) -> dict:
         "merged_into": p.merged_into.number if p.merged_into_id else None,
         "is_escalated": p.is_escalated, "is_litigation": p.is_litigation, "is_urgent": p.is_urgent,
         "is_anonymous": p.is_anonymous, "handler": p.handler.username if p.handler_id else None,
+        "first_contact": p.first_contact.username if p.first_contact_id else None,  # 首问负责人
         "review_unit": _ref(p.review_unit), "petitioners": people, "petitioners_hidden": hidden,
         "deadlines": deadlines, "due_kind": p.due_kind, "due_provisional": p.due_provisional,
         "accepted_at": p.accepted_at, "replied_at": p.replied_at, "closed_at": p.closed_at,

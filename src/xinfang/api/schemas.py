@@ -128,6 +128,7 @@ class PetitionOut(PetitionListOut):
     is_urgent: bool
     is_anonymous: bool
     handler: str | None
+    first_contact: str | None = Field(None, description="首问负责人（首次接待信访人的工作人员）用户名")
     review_unit: Ref | None
     petitioners: list[PetitionerOut]
     petitioners_hidden: bool

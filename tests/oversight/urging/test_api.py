@@ -35,6 +35,7 @@ def test_a_40_day_old_letter_is_overdue_and_urged_after_one_worker_pass(api):
     call_command("worker", once=True)
     detail = clerk.get(f"/petitions/{pid}").json()
     assert detail["warning_level"] == "overdue" and detail["status"] == "registered"
+    assert detail["first_contact"] == "demo_clerk"  # 首问负责: the clerk who received it
     events = clerk.get(f"/petitions/{pid}/events").json()
     urges = [e for e in events if e["action"] == "urge"]
     assert len(urges) == 1 and urges[0]["data"]["auto"] is True and urges[0]["label"] == "催办"
