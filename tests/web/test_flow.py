@@ -87,7 +87,7 @@ def test_collective_visit_from_counter_to_approved_reply(org, login, live_server
     assert "已答复" in page.inner_text(".status-pill")
     p.refresh_from_db()
     assert p.status == "replied" and p.replied_at is not None
-    timeline = page.inner_text("ol.timeline")
+    timeline = page.inner_text("ol.timeline.events")
     for label in ("登记", "交办", "受理", "拟写处理意见", "审批处理意见"):
         assert label in timeline
 

@@ -23,7 +23,7 @@ def test_return_revise_approve_and_deliver_by_post(org, login, live_server, regi
     _open_from_queue(page, live_server, "approve", p.number)
     _act(page, "return_reply", fill={"note": "请写明维修期限和监督措施"})
     assert "办理中" in page.inner_text(".status-pill")
-    assert "请写明维修期限和监督措施" in page.inner_text("ol.timeline")
+    assert "请写明维修期限和监督措施" in page.inner_text("ol.timeline.events")
 
     # the handler revises it
     page = _as(page, login, "demo_handler")
@@ -48,7 +48,7 @@ def test_return_revise_approve_and_deliver_by_post(org, login, live_server, regi
          fill={"delivered_at": today.isoformat(), "tracking_no": "EMS1029384756"})
     main = page.inner_text("main")
     assert f"邮寄送达 {today.isoformat()}" in main and "EMS1029384756" in main and "已退回修改" in main
-    timeline = page.inner_text("ol.timeline")
+    timeline = page.inner_text("ol.timeline.events")
     for label in ("退回修改", "审批处理意见", "送达"):
         assert label in timeline
     d = Delivery.objects.get(petition=p)

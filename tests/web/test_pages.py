@@ -18,8 +18,8 @@ def test_login_list_detail_and_scope(org, register, act, login, live_server, set
     assert "东湖区幸福小区停车收费问题" in body
     assert "东湖区住房和城乡建设局" in body  # routed to
     assert "张*" in body and "13800138000" not in body  # masked petitioner
-    assert page.locator("ol.timeline li").count() == 2  # register, assign
-    assert "交办" in page.inner_text("ol.timeline")
+    assert page.locator("ol.timeline.events li").count() == 2  # register, assign
+    assert "交办" in page.inner_text("ol.timeline.events")
 
 
 def test_other_district_sees_nothing(org, register, login, live_server):
