@@ -157,6 +157,10 @@ def test_field_visit_matter_becomes_a_petition(user):
         services.field_visit_create(actor=user("demo_clerk"), leader="demo_leader", date="2026-01-01",
                                     region="990102")  # a district, not a town or village
     assert exc.value.field == "region"
+    with pytest.raises(ApplicationError) as exc:  # a village of the other district
+        services.field_visit_create(actor=user("demo_leader"), leader="demo_leader", date="2026-01-01",
+                                    region="990103001")
+    assert exc.value.field == "region"
     with pytest.raises(ApplicationError) as exc:
         services.field_visit_create(actor=user("demo_clerk2"), leader="demo_leader", date="2026-01-01",
                                     region="990102001")

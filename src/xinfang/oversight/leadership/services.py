@@ -410,6 +410,8 @@ def field_visit_create(*, actor, leader, date, region, unit=None, place: str = "
                                    "leader")
         unit = units[0]
     _check_manage(actor, unit, leader)
+    if not place_region.path.startswith(unit.region.path):
+        raise ApplicationError(_("下访地点应在%(unit)s的辖区内。") % {"unit": unit.name}, "invalid", "region")
     with transaction.atomic():
         visit = FieldVisit.objects.create(leader=leader, unit=unit, date=day, region=place_region, place=place,
                                           participants=participants, note=note, created_by=actor)

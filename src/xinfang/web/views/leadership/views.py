@@ -47,7 +47,8 @@ def _leaders(user) -> list[tuple[str, str]]:
     """(value, label) of the leaders the user may arrange: leaders of units the user manages."""
     units = [m.unit for m in memberships(user) if m.role in rules.MANAGE_ROLES]
     rows = (Membership.objects.filter(role=Role.LEADER, user__is_active=True, unit__in=visible_units(user))
-            .select_related("user", "user__staff_profile", "unit").order_by("unit__path", "user__username"))
+            .select_related("user", "user__staff_profile", "unit", "unit__region")
+            .order_by("unit__path", "user__username"))
     out = []
     for m in rows:
         if m.user_id == user.pk or any(m.unit.path.startswith(u.path) or
