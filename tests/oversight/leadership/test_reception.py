@@ -205,6 +205,7 @@ def test_pages(user, client):
     assert r.status_code == 422
     r = client.post(f"/receptions/{day.pk}/bookings/{b.pk}/register/")
     assert r.status_code == 302 and Petition.objects.get().pk == ReceptionBooking.objects.get().petition_id
+    assert r["Location"] == f"/petitions/{Petition.objects.get().pk}/"  # on to the registered petition
     r = client.post("/receptions/new/", {"leader": "demo_leader|DH-ZJ", "date": TOMORROW().isoformat(),
                                          "start_time": "14:00", "end_time": "13:00", "place": "x"})
     assert r.status_code == 422 and "结束时间应晚于开始时间" in r.content.decode()
@@ -240,3 +241,36 @@ def test_field_visit_pages(user, client):
     assert client.post(f"/field-visits/{visit.pk}/matters/{m.pk + 99}/register/").status_code == 404
     client.force_login(user("demo_clerk2"))
     assert client.get(f"/field-visits/{visit.pk}/").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_browser_a_clerk_arranges_a_day_books_and_registers_the_visit(org, login, live_server):
+    page = login("demo_clerk")
+    page.goto(f"{live_server.url}/receptions/")
+    page.click("a[data-new-reception]")
+    page.select_option("select[name=leader]", "demo_leader|DH-ZJ")
+    page.fill("input[name=date]", TOMORROW().isoformat())
+    page.fill("input[name=start_time]", "09:00")
+    page.fill("input[name=end_time]", "10:00")
+    page.fill("input[name=place]", "区人民来访接待中心")
+    page.fill("textarea[name=lawyers]", "张律师（示范律所）")
+    page.check("input[name=published]")
+    page.click("form.reception-form button[type=submit]")
+    page.wait_for_selector("dd[data-leader=demo_leader]")
+    day = ReceptionDay.objects.get()
+    assert day.published and day.lawyers == "张律师（示范律所）"
+    page.click("summary[data-book]")
+    page.select_option("details[open] select[name=slot]", str(day.slots.first().pk))
+    page.fill("details[open] input[name=name]", "王小明")
+    page.fill("details[open] input[name=phone]", "13912345678")
+    page.fill("details[open] textarea[name=summary]", "小区停车费问题")
+    page.click("details[open] button[type=submit]")
+    page.wait_for_selector("tr[data-booking]")
+    assert "139****5678" in page.inner_text("tr[data-booking]")
+    with page.expect_navigation():
+        page.click("button[data-register]")
+    assert "/petitions/" in page.url, page.inner_text("main")[:300]
+    booking = ReceptionBooking.objects.get()
+    assert booking.petition is not None and booking.petition.channel == "visit"
+    page.goto(f"{live_server.url}/receptions/{day.pk}/")
+    assert page.inner_text(f"a[data-registered='{booking.pk}']") == booking.petition.number

@@ -158,7 +158,7 @@ def _day_action(request, day_id, form: str, call, done: str):
                "past": day.date < timezone.localdate()}
         return render(request, "web/leadership/reception_day.html", ctx, status=exc.status)
     messages.success(request, done)
-    if form == "register":
+    if form.startswith("register"):
         return redirect("web:petition", petition_id=result.pk)
     return redirect("web:reception_day", day_id=day.pk)
 
