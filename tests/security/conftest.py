@@ -101,4 +101,11 @@ def world(org, register, act, media) -> World:
     for module in AREA_MODULES:  # issue 10's areas add the objects their URLs name
         if hasattr(module, "build"):
             module.build(world)
+    # the areas' objects notified people: read them all, so that "read all" (allowed to everyone) changes
+    # nothing the matrix compares; the messages still show in every inbox the matrix reads for leaks
+    from django.utils import timezone
+
+    from xinfang.notifications.models import Notification
+
+    Notification.objects.filter(read_at__isnull=True).update(read_at=timezone.now())
     return world
