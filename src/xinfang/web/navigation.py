@@ -69,7 +69,9 @@ def home_panels(request) -> list[tuple[str, dict]]:
     """The areas' panels for the home page (the supervisor's and informant's work, urgent reports)."""
     roles = all_roles(request.user)
     panels: list[tuple[str, dict]] = []
-    for module in area_modules():
+    # screening first: an urgent informant report (a planned collective visit, a threat of extreme
+    # action) is the first thing a leader sees
+    for module in sorted(area_modules(), key=lambda m: m.__name__ != "xinfang.web.views.screening.nav"):
         panels += module.home_panels(request, roles)
     return panels
 
