@@ -34,6 +34,28 @@ def has_bad_characters(text: str) -> bool:
     return False
 
 
+def clean_text(value, field: str, label: str, *, required: bool, max_len: int) -> str:
+    """A text field of a service's input, stripped: refused (ApplicationError "invalid" naming `field`)
+    when it is not text, holds characters no database stores, is missing though `required`, or is
+    longer than `max_len`."""
+    from django.utils.translation import gettext as _
+
+    from .errors import ApplicationError
+
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ApplicationError(_("%(label)s应为文本。") % {"label": label}, "invalid", field)
+    value = value.strip()
+    if has_bad_characters(value):
+        raise ApplicationError(_("%(label)s含有无法保存的字符。") % {"label": label}, "invalid", field)
+    if required and not value:
+        raise ApplicationError(_("请填写%(label)s。") % {"label": label}, "invalid", field)
+    if len(value) > max_len:
+        raise ApplicationError(_("%(label)s不能超过%(n)d个字。") % {"label": label, "n": max_len}, "invalid", field)
+    return value
+
+
 # ---- identifiers in free text (accusers' identities, DESIGN §5) ---------------------------------
 
 _D = "[0-9\uff10-\uff19]"  # ASCII and full-width digits (typed text may hold either)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from xinfang.audit.services import audit_record
 from xinfang.common.errors import STATUS_BY_CODE, ApplicationError, NotFound
+from xinfang.common.text import clean_text
 from xinfang.org.jurisdiction import unit_covers
 from xinfang.petitions.choices import OPEN_STATES, Status
 from xinfang.petitions.models import Petition
@@ -63,18 +64,7 @@ class Forbidden(ApplicationError):
 
 
 def _text(value, field: str, label: str, *, required: bool, max_len: int) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise ApplicationError(_("%(label)s应为文本。") % {"label": label}, "invalid", field)
-    value = value.strip()
-    if "\x00" in value:
-        raise ApplicationError(_("%(label)s包含无效字符。") % {"label": label}, "invalid", field)
-    if required and not value:
-        raise ApplicationError(_("请填写%(label)s。") % {"label": label}, "invalid", field)
-    if len(value) > max_len:
-        raise ApplicationError(_("%(label)s不能超过%(n)d个字。") % {"label": label, "n": max_len}, "invalid", field)
-    return value
+    return clean_text(value, field, label, required=required, max_len=max_len)
 
 
 def _not_a_leader(value) -> ApplicationError:

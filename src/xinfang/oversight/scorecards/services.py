@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from xinfang.audit.services import audit_record
 from xinfang.common.errors import ApplicationError
+from xinfang.common.text import clean_text
 from xinfang.notifications.selectors import unit_members
 from xinfang.notifications.services import notify
 from xinfang.org.choices import Role
@@ -44,19 +45,7 @@ LIMITS = {"people": 1000, "reason": 4000, "decision": 4000, "document_no": 64}
 
 
 def _text(value, field: str, label: str, *, required: bool) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise ApplicationError(_("%(label)s应为文本。") % {"label": label}, "invalid", field)
-    value = value.strip()
-    if "\x00" in value:
-        raise ApplicationError(_("%(label)s包含无效字符。") % {"label": label}, "invalid", field)
-    if required and not value:
-        raise ApplicationError(_("请填写%(label)s。") % {"label": label}, "invalid", field)
-    if len(value) > LIMITS[field]:
-        raise ApplicationError(_("%(label)s不能超过%(n)d个字。") % {"label": label, "n": LIMITS[field]},
-                               "invalid", field)
-    return value
+    return clean_text(value, field, label, required=required, max_len=LIMITS[field])
 
 
 def decider_units(user) -> list[Unit]:

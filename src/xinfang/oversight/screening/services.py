@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from xinfang.audit.services import audit_record
 from xinfang.common.errors import STATUS_BY_CODE, ApplicationError, NotFound
+from xinfang.common.text import clean_text
 from xinfang.notifications.selectors import unit_members
 from xinfang.notifications.services import notify
 from xinfang.org.choices import Level, Role, UnitKind
@@ -67,22 +68,7 @@ class Forbidden(ApplicationError):
 # ---- input -------------------------------------------------------------------------------------
 
 def _text(value, field: str, label: str, *, required: bool = False, max_len: int = TEXT_MAX) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise ApplicationError(_("%(label)s应为文本。") % {"label": label}, "invalid", field)
-    value = value.strip()
-    if "\x00" in value:
-        raise ApplicationError(_("%(label)s包含无效字符。") % {"label": label}, "invalid", field)
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ApplicationError(_("%(label)s包含无效字符。") % {"label": label}, "invalid", field) from None
-    if required and not value:
-        raise ApplicationError(_("请填写%(label)s。") % {"label": label}, "invalid", field)
-    if len(value) > max_len:
-        raise ApplicationError(_("%(label)s不能超过%(n)d个字。") % {"label": label, "n": max_len}, "invalid", field)
-    return value
+    return clean_text(value, field, label, required=required, max_len=max_len)
 
 
 def _choice(value, choices, field: str, label: str, default=None) -> str:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from xinfang.audit.services import audit_record
 from xinfang.common.errors import STATUS_BY_CODE, ApplicationError, NotFound
-from xinfang.common.text import has_bad_characters
+from xinfang.common.text import clean_text
 from xinfang.org.models import Unit
 from xinfang.petitions.models import Petition
 from xinfang.petitions.selectors import petitions_visible
@@ -56,18 +56,7 @@ class Forbidden(ApplicationError):
 
 
 def _text(value, field: str, label: str, *, required: bool) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise ApplicationError(_("%(label)s应为文本。") % {"label": label}, "invalid", field)
-    value = value.strip()
-    if has_bad_characters(value):
-        raise ApplicationError(_("%(label)s含有无法保存的字符。") % {"label": label}, "invalid", field)
-    if required and not value:
-        raise ApplicationError(_("请填写%(label)s。") % {"label": label}, "invalid", field)
-    if len(value) > TEXT_MAX:
-        raise ApplicationError(_("%(label)s不能超过%(n)d个字。") % {"label": label, "n": TEXT_MAX}, "invalid", field)
-    return value
+    return clean_text(value, field, label, required=required, max_len=TEXT_MAX)
 
 
 def _pk(value, message: str) -> int:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from xinfang.audit.services import audit_record
 from xinfang.common.errors import ApplicationError, NotFound
-from xinfang.common.text import has_bad_characters
+from xinfang.common.text import clean_text, has_bad_characters
 from xinfang.notifications.selectors import unit_members
 from xinfang.notifications.services import notify
 from xinfang.org.choices import Role
@@ -82,16 +82,7 @@ def urge_auto(*, petition: Petition, at: dt.datetime, due_kind: str, due_on: dt.
 # ---- contact log ---------------------------------------------------------------------------------
 
 def _text(value, label: str, field: str, required: bool = True, max_len: int = MAX_NOTE) -> str:
-    if value is not None and not isinstance(value, str):
-        raise ApplicationError(_("%(label)s应为文本。") % {"label": label}, "invalid", field)
-    value = (value or "").strip()
-    if has_bad_characters(value):
-        raise ApplicationError(_("%(label)s含有无法保存的字符。") % {"label": label}, "invalid", field)
-    if required and not value:
-        raise ApplicationError(_("请填写%(label)s。") % {"label": label}, "invalid", field)
-    if len(value) > max_len:
-        raise ApplicationError(_("%(label)s不能超过%(n)d字。") % {"label": label, "n": max_len}, "invalid", field)
-    return value
+    return clean_text(value, field, label, required=required, max_len=max_len)
 
 
 def contact_unit(user, petition: Petition) -> Unit | None:
