@@ -96,7 +96,8 @@ def error_response(err: ApplicationError, status: int | None = None) -> HttpResp
 
 
 # Every operation may answer these with the one error shape (documented in the OpenAPI schema).
-ERROR_STATUSES = {"400": "请求无效", "401": "未登录或令牌无效", "404": "不存在或不在管辖范围内",
+ERROR_STATUSES = {"400": "请求无效", "401": "未登录或令牌无效", "403": "在管辖范围内，但没有所需的角色",
+                  "404": "不存在或不在管辖范围内",
                   "405": "不支持的请求方法", "409": "操作冲突（状态、版本或权限）", "422": "字段取值无效"}
 ERROR_SCHEMA = {"type": "object", "required": ["error"], "properties": {"error": {
     "type": "object", "required": ["code", "message", "field"],
