@@ -28,7 +28,8 @@ def routed(register, act):
 
 
 def timeline(html: str) -> str:
-    return html[html.find('<ol class="timeline">'):html.find("</ol>", html.find('<ol class="timeline">'))]
+    start = html.find('<ol class="timeline events">')
+    return html[start:html.find("</ol>", start)]
 
 
 def test_the_name_rules(db):

@@ -32,6 +32,7 @@ from xinfang.petitions.selectors import (
 from xinfang.petitions.services import PetitionerInput, attachment_add
 from xinfang.workflow.selectors import petition_events
 from xinfang.workflow.services import allowed_actions, petition_act, petition_register
+from xinfang.workflow.transitions import OVERLAY_ACTIONS
 
 from .. import idempotency
 from ..presenters import event_item, petition_detail, petition_list_item, petitioners_hidden
@@ -197,12 +198,12 @@ def similar(request, petition_id: PetitionId):
 def may_upload(user, petition) -> bool:
     """Who may add to a petition's dossier: whoever can act on it now (at least one move of
     `allowed_actions` other than declaring a conflict of interest, which anyone of an acting unit
-    may), and the clerks of the unit that received it (material brought in later by the petitioner).
+    may, and the overlays 催办/督办/批示, which supervise the case without handling it), and the clerks of the unit that received it (material brought in later by the petitioner).
     Read-only roles (analysts, supervisors, a reviewer outside the review stage) cannot; the service
     refuses closed petitions."""
     if has_role(user, petition.receiving_unit, Role.CLERK):
         return True
-    return any(a != "declare_conflict" for a in allowed_actions(user, petition))
+    return any(a != "declare_conflict" and a not in OVERLAY_ACTIONS for a in allowed_actions(user, petition))
 
 
 @router.post("/petitions/{petition_id}/attachments", response={201: AttachmentOut}, summary="上传附件",
