@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "xinfang.knowledge",
     "xinfang.reports",
     "xinfang.api",
+    "xinfang.portal.open311",
     "xinfang.web",
 ]
 

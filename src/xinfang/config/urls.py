@@ -7,6 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("open311/v2/", include("xinfang.portal.open311.urls")),
     path("", include("xinfang.web.urls")),
 ]
 # Error pages in the app's layout and the user's language (403 and 404 with the navigation; 500 from
