@@ -154,6 +154,8 @@ def test_filters_and_paging(o311):
     {"start_date": "2026-01-01T00:00:00+99:00"},
     {"status": "pending"}, {"page": "0"}, {"page": "-1"}, {"page": "x"}, {"page_size": "100000"},
     {"page_size": "1" * 40}, {"service_request_id": ",".join(str(i) for i in range(200))},
+    {"service_request_id": "a\x00b"}, {"service_code": "01\x00"}, {"status": "open\x00"},
+    {"start_date": "2026-01-01\x00"}, {"service_code": "1" * 20_000},
 ])
 def test_bad_filters_are_400_errors(o311, params):
     for fmt in ("json", "xml"):
@@ -169,7 +171,7 @@ def test_bad_filters_are_400_errors(o311, params):
 
 
 @pytest.mark.parametrize("path", ["requests/XX-0000-000001", "requests/%00", "requests/" + "9" * 300,
-                                  "services/nosuch", "services/" + "1" * 300, "tokens/nosuch",
+                                  "services/nosuch", "services/" + "1" * 300, "services/01%00", "tokens/nosuch", "tokens/a%00",
                                   "tokens/" + "a" * 300])
 def test_unknown_is_404_errors(o311, path):
     for fmt in ("json", "xml"):

@@ -10,6 +10,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from xinfang.common.errors import ApplicationError
+from xinfang.common.text import has_bad_characters
 from xinfang.petitions.choices import CLOSED_STATES, Nature, Status
 from xinfang.petitions.models import Category, Petition
 
@@ -38,7 +39,8 @@ def services() -> list[dict]:
 
 
 def service_get(code: str) -> Category:
-    cat = Category.objects.filter(code=code, is_active=True).first() if len(code) <= 16 else None
+    cat = (Category.objects.filter(code=code, is_active=True).first()
+           if len(code) <= 16 and not has_bad_characters(code) else None)
     if cat is None:
         raise ApplicationError(_("服务不存在。"), "not_found", "service_code")
     return cat
@@ -92,14 +94,16 @@ def _open311_petitions():
 
 
 def request_get(request_id: str) -> Petition:
-    p = _open311_petitions().filter(number=request_id).first() if len(request_id) <= 48 else None
+    p = (_open311_petitions().filter(number=request_id).first()
+         if len(request_id) <= 48 and not has_bad_characters(request_id) else None)
     if p is None:
         raise ApplicationError(_("请求不存在。"), "not_found", "service_request_id")
     return p
 
 
 def token_get(token: str) -> Open311Request:
-    row = Open311Request.objects.select_related("petition").filter(token=token).first() if len(token) <= 64 else None
+    row = (Open311Request.objects.select_related("petition").filter(token=token).first()
+           if len(token) <= 64 and not has_bad_characters(token) else None)
     if row is None:
         raise ApplicationError(_("令牌不存在。"), "not_found", "token")
     return row
@@ -131,6 +135,10 @@ def requests_list(params) -> list[Petition]:
     """GET requests: `service_request_id` (comma list; overrides the rest), `service_code` (comma list),
     `start_date`/`end_date` (at most 90 days apart; default the last 90 days), `status` (open, closed;
     comma list), `page`/`page_size`."""
+    for name in ("service_request_id", "service_code", "start_date", "end_date", "status", "page", "page_size"):
+        value = params.get(name, "")
+        if len(value) > 10_000 or has_bad_characters(value):
+            raise ApplicationError(_("%(f)s过长或含有无法处理的字符。") % {"f": name}, "bad_request", name)
     page = _int(params.get("page", ""), "page", 1, 1_000_000)
     size = _int(params.get("page_size", ""), "page_size", PAGE_SIZE, MAX_PAGE_SIZE)
     qs = _open311_petitions()

@@ -30,6 +30,7 @@ def _only(request, *methods):
     return None if request.method in methods else HttpResponseNotAllowed(methods)
 
 
+@csrf_exempt
 def discovery(request, fmt):
     if (bad := _only(request, "GET", "HEAD")) is not None:
         return bad
@@ -44,12 +45,14 @@ def discovery(request, fmt):
     })
 
 
+@csrf_exempt
 def services(request, fmt):
     if (bad := _only(request, "GET", "HEAD")) is not None:
         return bad
     return answer(fmt, "services", selectors.services())
 
 
+@csrf_exempt
 def service_definition(request, code, fmt):
     if (bad := _only(request, "GET", "HEAD")) is not None:
         return bad
@@ -92,6 +95,7 @@ def _post(request, fmt):
         "service_notice": _("已登记为网上信访件，请按规定时限等待答复。"), "account_id": ""}], status=201)
 
 
+@csrf_exempt
 def request_detail(request, request_id, fmt):
     if (bad := _only(request, "GET", "HEAD")) is not None:
         return bad
@@ -102,6 +106,7 @@ def request_detail(request, request_id, fmt):
     return answer(fmt, "service_requests", [selectors.request_view(p)])
 
 
+@csrf_exempt
 def token(request, token, fmt):
     if (bad := _only(request, "GET", "HEAD")) is not None:
         return bad
