@@ -196,6 +196,17 @@ def test_no_identity_in_any_answer(o311):
                 assert clear not in r.text, (path, fmt, clear)
 
 
+def test_identifiers_typed_into_the_description_are_masked(o311):
+    number = o311.submit(description="路灯坏了。我是欧阳明远，电话13900139000，身份证11010519491231002X")[
+        "service_request_id"]
+    for fmt in ("json", "xml"):
+        for path in (f"requests/{number}", "requests"):
+            text = o311.get(f"{path}.{fmt}").text
+            assert "路灯坏了" in text and "我是" in text
+            for clear in ("欧阳明远", "13900139000", "1101051949"):
+                assert clear not in text, (path, fmt, clear)
+
+
 def test_accusation_text_is_left_out(o311):
     from xinfang.petitions.choices import Nature
     from xinfang.petitions.models import Petition

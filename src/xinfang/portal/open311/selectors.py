@@ -13,6 +13,7 @@ from xinfang.common.errors import ApplicationError
 from xinfang.common.text import has_bad_characters
 from xinfang.petitions.choices import CLOSED_STATES, Nature, Status
 from xinfang.petitions.models import Category, Petition
+from xinfang.petitions.selectors import PetitionTexts, petitioner_names
 
 from .models import Open311Request
 
@@ -67,6 +68,12 @@ def _expected(p: Petition) -> str:
     return _w3c(timezone.make_aware(end))
 
 
+def _masked_title(p: Petition) -> str:
+    """The title (the start of the description the app sent) with ID numbers, phone numbers and the
+    petitioners' names masked, as outside an accusation's handling chain (`petitions.selectors`)."""
+    return PetitionTexts(p, masked=True, names=petitioner_names(p)).title
+
+
 def request_view(p: Petition) -> dict:
     """One request as the specification lists its fields; no petitioner identity, no location (the
     place can be a home: kept on the petition for the staff), an accusation's description left out."""
@@ -78,7 +85,7 @@ def request_view(p: Petition) -> dict:
         "status_notes": str(Status(p.status).label),
         "service_name": p.category.name if p.category_id else "",
         "service_code": p.category.code if p.category_id else "",
-        "description": "" if p.nature == Nature.ACCUSATION else p.title,
+        "description": "" if p.nature == Nature.ACCUSATION else _masked_title(p),
         "agency_responsible": unit.name if unit else "",
         "service_notice": "",
         "requested_datetime": _w3c(p.received_at),
@@ -90,7 +97,8 @@ def request_view(p: Petition) -> dict:
 
 def _open311_petitions():
     return (Petition.objects.filter(open311__isnull=False)
-            .select_related("category", "handling_unit", "receiving_unit").order_by("-received_at", "-id"))
+            .select_related("category", "handling_unit", "receiving_unit")
+            .prefetch_related("petitioner_links__petitioner").order_by("-received_at", "-id"))
 
 
 def request_get(request_id: str) -> Petition:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from xinfang.audit.services import audit_record
 from xinfang.common.errors import ApplicationError
-from xinfang.common.text import clean, has_bad_characters
+from xinfang.common.text import clean, has_bad_characters, mask_identifiers
 from xinfang.org.models import Membership, Unit
 from xinfang.petitions.choices import Channel, Nature
 from xinfang.petitions.services import PetitionerInput
@@ -132,7 +132,8 @@ def request_submit(*, key: ApiKey, form: dict, address: str = "") -> Open311Requ
     name = clean(f"{form.get('last_name', '')}{form.get('first_name', '')}")
     phone = clean(form.get("phone", ""))
     people = [PetitionerInput(name=name, phone=phone)] if name else None
-    title = clean(description)[:40] or category.name
+    # the title is what Open311 answers show: identifiers masked before it is cut, so no part of one stays
+    title = mask_identifiers(clean(description), [name] if name else [])[:40] or category.name
     now = timezone.now()
     with transaction.atomic():
         _rate_check(key, address, now)
