@@ -61,7 +61,24 @@ class ReceptionSlot(models.Model):
         return f"{self.day_id} {self.start_time}"
 
 
-class ReceptionBooking(models.Model):
+class PersonShown:
+    """The person a booking or a 下访 matter names, as screens show them: the phone decrypted on demand
+    (stored in `phone_enc`), phone and name masked."""
+
+    @property
+    def phone(self) -> str:
+        return crypto.decrypt(self.phone_enc)
+
+    @property
+    def masked_phone(self) -> str:
+        return crypto.mask_phone(self.phone) if self.phone_enc else ""
+
+    @property
+    def masked_name(self) -> str:
+        return crypto.mask_name(self.name) if self.name else ""
+
+
+class ReceptionBooking(PersonShown, models.Model):
     """A petitioner's booking of a slot; at the counter it becomes a registered visit (`petition`)."""
 
     slot = models.ForeignKey(ReceptionSlot, models.CASCADE, related_name="bookings", verbose_name=_("时段"))
@@ -82,18 +99,6 @@ class ReceptionBooking(models.Model):
 
     def __str__(self):
         return f"{self.slot_id} {self.pk}"
-
-    @property
-    def phone(self) -> str:
-        return crypto.decrypt(self.phone_enc)
-
-    @property
-    def masked_phone(self) -> str:
-        return crypto.mask_phone(self.phone) if self.phone_enc else ""
-
-    @property
-    def masked_name(self) -> str:
-        return crypto.mask_name(self.name)
 
 
 class FieldVisit(models.Model):
@@ -120,7 +125,7 @@ class FieldVisit(models.Model):
         return f"{self.date} {self.leader_id}"
 
 
-class FieldVisitMatter(models.Model):
+class FieldVisitMatter(PersonShown, models.Model):
     """One matter heard on a 下访; registrable as a petition in one step (`petition`)."""
 
     visit = models.ForeignKey(FieldVisit, models.CASCADE, related_name="matters", verbose_name=_("下访"))
@@ -140,15 +145,3 @@ class FieldVisitMatter(models.Model):
 
     def __str__(self):
         return f"{self.visit_id} {self.pk}"
-
-    @property
-    def phone(self) -> str:
-        return crypto.decrypt(self.phone_enc)
-
-    @property
-    def masked_phone(self) -> str:
-        return crypto.mask_phone(self.phone) if self.phone_enc else ""
-
-    @property
-    def masked_name(self) -> str:
-        return crypto.mask_name(self.name) if self.name else ""
