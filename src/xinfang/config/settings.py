@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "xinfang.knowledge",
     "xinfang.reports",
     "xinfang.api",
+    "xinfang.portal",
     "xinfang.portal.open311",
     "xinfang.web",
 ]
@@ -97,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "xinfang.web.context_processors.workbench",
                 "xinfang.common.context_processors.demo_mode",
+                "xinfang.portal.context.portal",
             ],
         },
     },
@@ -218,6 +220,10 @@ XINFANG_NOTIFY_LEASE_SECONDS = float(os.environ.get("XINFANG_NOTIFY_LEASE_SECOND
 XINFANG_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("XINFANG_NOTIFY_MAX_ATTEMPTS", 5))
 # Testing only: every send waits this many seconds (the crash tests kill a worker in the middle of a batch).
 XINFANG_NOTIFY_TEST_DELAY = float(os.environ.get("XINFANG_NOTIFY_TEST_DELAY", 0))
+# The citizen portal's rate limits and lock-outs (xinfang.portal.throttle): XINFANG_PORTAL_<NAME>.
+XINFANG_PORTAL = {name: int(os.environ[f"XINFANG_PORTAL_{name}"]) for name in (
+    "TRACK_NUMBER_LIMIT", "TRACK_ADDRESS_LIMIT", "LOCK_MINUTES", "SUBMIT_ADDRESS_DAY", "SUBMIT_PHONE_DAY",
+    "BOOK_ADDRESS_DAY", "BOOK_PHONE_DAY", "ACT_ADDRESS_HOUR") if os.environ.get(f"XINFANG_PORTAL_{name}")}
 # The address of the workbench, for the links in e-mails and SMS (e.g. https://xinfang.example.gov.cn).
 XINFANG_SITE_URL = os.environ.get("XINFANG_SITE_URL", "")
 EMAIL_HOST = os.environ.get("XINFANG_EMAIL_HOST", "localhost")

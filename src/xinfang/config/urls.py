@@ -7,6 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("portal/", include("xinfang.portal.urls")),
     path("open311/v2/", include("xinfang.portal.open311.urls")),
     path("", include("xinfang.web.urls")),
 ]

@@ -83,6 +83,29 @@ class Contact(models.Model):
         return decrypt(self.phone_enc)
 
 
+class CitizenMessage(models.Model):
+    """A text message to a citizen (no account, so no inbox): the portal's receipt with the case number
+    and query code, sent by SMS through the outbox like any notification. The phone and the text are
+    encrypted at rest; `secret_enc` holds the part (the query code) the log sender must never record."""
+
+    phone_enc = models.TextField()
+    text_enc = models.TextField()
+    secret_enc = models.TextField(blank=True)
+    petition_id = models.BigIntegerField(_("信访件"), null=True, blank=True, db_index=True)
+    dedupe_key = models.CharField(_("去重键"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("时间"))
+
+    class Meta:
+        verbose_name = _("信访人短信")
+        verbose_name_plural = _("信访人短信")
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["dedupe_key"], condition=~models.Q(dedupe_key=""),
+                                               name="citizen_message_once")]
+
+    def __str__(self):
+        return f"{self.pk} {self.petition_id}"
+
+
 class Dispatch(models.Model):
     """One notification on its way by one channel (the outbox). `message_id` is stable: a dispatch sent
     again after a worker died carries the same id, so the log sender records it once and an e-mail's
@@ -93,7 +116,9 @@ class Dispatch(models.Model):
     STATUSES = ((PENDING, _("待发送")), (SENDING, _("发送中")), (SENT, _("已发送")), (FAILED, _("发送失败")))
 
     notification = models.ForeignKey(Notification, models.CASCADE, related_name="dispatches",
-                                     verbose_name=_("消息"))
+                                     verbose_name=_("消息"), null=True, blank=True)
+    citizen = models.ForeignKey(CitizenMessage, models.CASCADE, related_name="dispatches",
+                                verbose_name=_("信访人短信"), null=True, blank=True)
     channel = models.CharField(_("渠道"), max_length=8, choices=CHANNELS)
     message_id = models.CharField(_("消息编号"), max_length=64, unique=True)
     status = models.CharField(_("状态"), max_length=8, choices=STATUSES, default=PENDING)

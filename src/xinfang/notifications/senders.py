@@ -40,6 +40,10 @@ class Outgoing:
     address: str
     subject: str
     text: str
+    secret: str = ""  # a part of `text` (a query code) that the log sender never records
+
+    def text_for_log(self) -> str:
+        return self.text.replace(self.secret, "*" * len(self.secret)) if self.secret else self.text
 
 
 class Sender:
@@ -69,7 +73,7 @@ class LogSender(Sender):
         _test_delay()
         address = mask_phone(message.address) if message.channel == CHANNEL_SMS else message.address
         LoggedMessage.objects.create(message_id=message.message_id, channel=message.channel,
-                                     address=address[:254], subject=message.subject[:300], body=message.text,
+                                     address=address[:254], subject=message.subject[:300], body=message.text_for_log(),
                                      sent_at=timezone.now())
         logger.info("%s to %s [%s]: %s", message.channel, address, message.message_id, message.subject)
 

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from xinfang.common.errors import ApplicationError, NotFound
 
 from .kinds import KINDS
-from .models import CHANNEL_EMAIL, CHANNEL_SMS, Contact, Dispatch, Notification, Preference
+from .models import CHANNEL_EMAIL, CHANNEL_SMS, CitizenMessage, Contact, Dispatch, Notification, Preference
 
 logger = logging.getLogger("xinfang.notifications")
 
@@ -92,6 +92,28 @@ def notify(*, recipients, kind: str, title: str, body: str = "", link: str = "",
     if created:
         _outbox_add(created, kind, at)
     return created
+
+
+def notify_citizen(*, phone: str, text: str, petition=None, secret: str = "", dedupe_key: str = "",
+                   at: dt.datetime | None = None) -> CitizenMessage | None:
+    """Queue an SMS to a citizen's phone (the portal's receipt): one outbox dispatch, sent by the worker
+    like every notification. `secret` (the query code, part of `text`) is never written to the log
+    sender's record. With `dedupe_key`, a second call with the same key sends nothing (None)."""
+    from xinfang.common.crypto import encrypt
+
+    phone = (phone or "").strip()
+    if not phone or not text:
+        return None
+    at = at or timezone.now()
+    if dedupe_key and CitizenMessage.objects.filter(dedupe_key=dedupe_key[:200]).exists():
+        return None
+    row = CitizenMessage.objects.create(phone_enc=encrypt(phone), text_enc=encrypt(text),
+                                        secret_enc=encrypt(secret) if secret else "",
+                                        petition_id=getattr(petition, "pk", petition), dedupe_key=dedupe_key[:200],
+                                        created_at=at)
+    Dispatch.objects.create(citizen=row, channel=CHANNEL_SMS, message_id=uuid.uuid4().hex, next_at=at, created_at=at)
+    transaction.on_commit(_enqueue_sending)
+    return row
 
 
 def _outbox_add(rows: list[Notification], kind: str, at: dt.datetime) -> None:
@@ -242,17 +264,26 @@ def dispatch_send(*, dispatch: Dispatch, worker_id: str) -> str:
     notification = dispatch.notification
     try:
         sender = sender_for(dispatch.channel)
-        if dispatch.channel == CHANNEL_SMS:
+        secret = ""
+        if dispatch.citizen_id is not None:  # a citizen's SMS (notify_citizen)
+            from xinfang.common.crypto import decrypt
+
+            citizen = dispatch.citizen
+            address, secret = decrypt(citizen.phone_enc), decrypt(citizen.secret_enc)
+        elif dispatch.channel == CHANNEL_SMS:
             contact = Contact.objects.filter(user_id=notification.recipient_id).first()
             address = contact.phone if contact else ""
         else:
             address = (notification.recipient.email or "").strip()
         if not address:
             raise ValueError("the recipient has no address for this channel")
-        subject, text = render(notification, dispatch.channel)
+        if dispatch.citizen_id is not None:
+            subject, text = "", decrypt(citizen.text_enc)
+        else:
+            subject, text = render(notification, dispatch.channel)
         from .senders import Outgoing
 
-        message = Outgoing(dispatch.message_id, dispatch.channel, address, subject, text)
+        message = Outgoing(dispatch.message_id, dispatch.channel, address, subject, text, secret)
         if sender.in_transaction:
             with transaction.atomic():
                 current = Dispatch.objects.select_for_update().get(pk=dispatch.pk)

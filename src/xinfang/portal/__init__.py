@@ -1,1 +1,3 @@
-"""The citizen's side (issue 11): the public portal and the Open311 GeoReport v2 interface for civic apps."""
+"""The citizen's side (issue 11): the portal at /portal/ (channels, 领导接待日 bookings, online petitions,
+tracking by number and query code, delivery of written opinions, 满意度评价, online 复查/复核 requests,
+the weekly public summary) and, in `open311`, the Open311 GeoReport v2 interface."""

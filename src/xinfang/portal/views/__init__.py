@@ -1,0 +1,1 @@
+"""Views of the citizen portal: thin (parse, call one service or selector, render)."""
