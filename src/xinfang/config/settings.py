@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "xinfang.imports",
     "xinfang.knowledge",
     "xinfang.reports",
+    "xinfang.insight",
     "xinfang.api",
     "xinfang.portal",
     "xinfang.portal.open311",
