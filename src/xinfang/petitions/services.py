@@ -387,3 +387,32 @@ def petitioner_reveal(*, actor, petitioner_id, reason: str) -> dict:
         audit_record(actor=actor, action="petitioner.reveal", obj=person,
                      data={"reason": reason[:500], "petitions": [p.number for p in allowed[:20]]})
     return {"name": person.name, "id_number": person.id_number, "phone": person.phone, "address": person.address}
+
+
+def query_code_reissue(*, actor, petition_id) -> tuple[Petition, str]:
+    """A new query code for a petitioner who lost theirs, issued at the counter; the old code stops
+    working at once. Only staff who see the petition (else 404, also for an accusation outside its
+    handling chain) and hold the clerk or dispatcher role at its receiving unit (else code
+    "forbidden"). The code is stored hashed and never recorded anywhere (not in the audit log);
+    it is not part of the case's state, so the petition's version and timeline are unchanged."""
+    from xinfang.audit.services import audit_record
+    from xinfang.common.errors import NotFound
+    from xinfang.org.choices import Role
+    from xinfang.org.jurisdiction import has_role
+
+    from .selectors import accuser_hidden, petition_get
+
+    petition = petition_get(actor, petition_id)
+    if accuser_hidden(actor, petition):
+        raise NotFound(_("信访件不存在。"))
+    if not has_role(actor, petition.receiving_unit, Role.CLERK, Role.DISPATCHER):
+        raise ApplicationError(_("只有登记该件的单位（%(unit)s）的接访登记员或分办员可以重新生成查询码。")
+                               % {"unit": petition.receiving_unit.name}, "forbidden")
+    code = new_query_code()
+    with transaction.atomic():
+        Petition.objects.filter(pk=petition.pk).update(
+            query_code_hash=query_code_hash(petition.number, code))
+        audit_record(actor=actor, action="petition.query_code_reissue", obj=petition,
+                     data={"number": petition.number})
+    petition.refresh_from_db()
+    return petition, code

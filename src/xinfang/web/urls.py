@@ -5,6 +5,7 @@ from .navigation import AREAS
 from .views import account, home, imports, intake, knowledge, manage, petitioners, petitions, reports, search
 from .views import documents as document_views
 from .views import oversight as oversight_views
+from .views import query_code as query_code_views
 
 app_name = "web"
 urlpatterns = [
@@ -28,6 +29,7 @@ urlpatterns = [
     path("intake/repeat/", intake.intake_repeat_view, name="intake_repeat"),
     path("intake/<slug:channel>/", intake.intake_channel_view, name="intake_channel"),
     path("petitions/<int:petition_id>/receipt/", intake.receipt_view, name="receipt"),
+    path("petitions/<int:petition_id>/query-code/", query_code_views.query_code_reissue_view, name="query_code_reissue"),
     # 查询 (search)
     path("search/", search.search_view, name="search"),
     path("search/export.xlsx", search.search_export_view, name="search_export"),
