@@ -70,6 +70,21 @@ class BookingOut(Schema):
     summary: str
     petition: int | None
     petition_number: str
+    reference: str = Field(description="预约号（早期的预约没有）")
+    source: str = Field(description="预约来源：staff 工作人员代约，portal 网上预约")
+    cancelled: bool
+
+
+class BookingFound(BookingOut):
+    day: int = Field(description="接待日ID")
+    date: dt.date
+    start_time: str
+    place: str
+    unit: Ref
+
+
+class BookingLookup(Schema):
+    reference: Text = Field(min_length=1, max_length=40, description="预约号")
 
 
 class SlotOut(Schema):
@@ -175,7 +190,8 @@ def _day(d) -> dict:
 
 def _booking(b) -> dict:
     return {"id": b.pk, "name": b.masked_name, "phone": b.masked_phone, "summary": b.summary,
-            "petition": b.petition_id, "petition_number": b.petition.number if b.petition_id else ""}
+            "petition": b.petition_id, "petition_number": b.petition.number if b.petition_id else "",
+            "reference": b.reference or "", "source": b.source, "cancelled": b.cancelled_at is not None}
 
 
 def _detail(user, day_id) -> dict:
@@ -223,6 +239,14 @@ def booking_create(request, day_id: PetitionId, payload: BookingIn):
     b = services.reception_booking_create(actor=request.user, slot=payload.slot, name=payload.name,
                                           phone=payload.phone, summary=payload.summary)
     return Status(201, _booking(b))
+
+
+@router.get("/reception-bookings", response=BookingFound, summary="按预约号查找预约")
+def booking_by_reference(request, filters: Query[BookingLookup]):
+    b = selectors.reception_booking_by_reference(request.user, filters.reference)
+    day = b.slot.day
+    return {**_booking(b), "day": day.pk, "date": day.date, "start_time": b.slot.start_time.strftime("%H:%M"),
+            "place": day.place, "unit": _ref(day.unit)}
 
 
 @router.post("/reception-bookings/{booking_id}/register", response={201: PetitionRef}, summary="预约登记为来访")

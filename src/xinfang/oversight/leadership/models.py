@@ -78,8 +78,15 @@ class PersonShown:
         return crypto.mask_name(self.name) if self.name else ""
 
 
+class BookingSource(models.TextChoices):
+    STAFF = "staff", _("工作人员代约")
+    PORTAL = "portal", _("网上预约")
+
+
 class ReceptionBooking(PersonShown, models.Model):
-    """A petitioner's booking of a slot; at the counter it becomes a registered visit (`petition`)."""
+    """A petitioner's booking of a slot; at the counter it becomes a registered visit (`petition`). Its
+    `reference` (预约号, e.g. YY7K3M9QPX) is what the petitioner brings to the counter; bookings made
+    before references existed have none."""
 
     slot = models.ForeignKey(ReceptionSlot, models.CASCADE, related_name="bookings", verbose_name=_("时段"))
     name = models.CharField(_("信访人姓名"), max_length=64)
@@ -91,6 +98,9 @@ class ReceptionBooking(PersonShown, models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
                                    related_name="+", verbose_name=_("预约登记人"))
     created_at = models.DateTimeField(_("预约时间"), auto_now_add=True)
+    reference = models.CharField(_("预约号"), max_length=12, null=True, blank=True, unique=True)
+    source = models.CharField(_("预约来源"), max_length=8, choices=BookingSource.choices,
+                              default=BookingSource.STAFF)
 
     class Meta:
         verbose_name = _("接待预约")

@@ -1,4 +1,5 @@
-"""Reads of 领导接待日 and 下访, always within the user's jurisdiction (outside it: not found)."""
+"""Reads of 领导接待日 and 下访, always within the user's jurisdiction (outside it: not found). The public
+reads (`reception_days_published`, `reception_slot_published`) show published days only, to anyone."""
 
 from __future__ import annotations
 
@@ -84,6 +85,59 @@ def reception_booking_get(user, booking_id) -> ReceptionBooking:
     if found is None or not reception_days_visible(user).filter(pk=found.slot.day_id).exists():
         raise NotFound(message)
     return found
+
+
+def reference_normalize(value) -> str:
+    """A 预约号 as typed at the counter: case, spaces and dashes do not matter; "" when it cannot be one."""
+    if not isinstance(value, str) or len(value) > 40:
+        return ""
+    text = "".join(c for c in value.strip().upper() if c not in " -_\u3000")
+    return text if 4 <= len(text) <= 12 and text.isascii() and text.isalnum() else ""
+
+
+def reception_booking_by_reference(user, reference) -> ReceptionBooking:
+    """The booking with this 预约号 within the user's jurisdiction (unknown or outside it: not found)."""
+    message = _("预约不存在。")
+    ref = reference_normalize(reference)
+    found = (ReceptionBooking.objects.filter(reference=ref).select_related(
+        "slot__day__unit", "slot__day__leader", "slot__day__leader__staff_profile", "petition").first()
+             if ref else None)
+    if found is None or not reception_days_visible(user).filter(pk=found.slot.day_id).exists():
+        raise NotFound(message, "reference")
+    return found
+
+
+def reception_days_published(*, date_from: dt.date, date_to: dt.date) -> list[ReceptionDay]:
+    """The published reception days between two dates (every unit), each slot with `live` (its bookings
+    not cancelled), for the public calendar."""
+    slots = ReceptionSlot.objects.order_by("start_time").annotate(
+        taken=Count("bookings", filter=Q(bookings__cancelled_at__isnull=True)))
+    qs = (ReceptionDay.objects.filter(published=True, date__gte=date_from, date__lte=date_to)
+          .select_related("leader", "leader__staff_profile", "unit")
+          .prefetch_related("joint_units", Prefetch("slots", queryset=slots))
+          .order_by("date", "start_time", "id"))
+    return list(qs)
+
+
+def reception_slot_published(slot_id) -> ReceptionSlot:
+    """A slot of a published reception day with `taken` (live bookings); any other: not found."""
+    message = _("接待时段不存在。")
+    found = (ReceptionSlot.objects.filter(pk=_pk(slot_id, message), day__published=True)
+             .select_related("day", "day__leader", "day__leader__staff_profile", "day__unit")
+             .annotate(taken=Count("bookings", filter=Q(bookings__cancelled_at__isnull=True))).first())
+    if found is None:
+        raise NotFound(message)
+    return found
+
+
+def reception_booking_public_get(booking_id) -> ReceptionBooking | None:
+    """A booking made on the portal (for its confirmation page, reached only through the session)."""
+    try:
+        pk = _pk(booking_id, "")
+    except NotFound:
+        return None
+    return (ReceptionBooking.objects.filter(pk=pk, source="portal")
+            .select_related("slot__day__unit", "slot__day__leader", "slot__day__leader__staff_profile").first())
 
 
 def reception_days_upcoming(user, *, days: int = 14, today: dt.date | None = None) -> list[ReceptionDay]:

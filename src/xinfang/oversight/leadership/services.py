@@ -1,11 +1,13 @@
 """Writes of 领导接待日 and 下访. Each validates its input first, then in one transaction checks the
 jurisdiction (outside it: not found) and the right to manage (forbidden), writes, and records an audit
 entry; a refusal raises `ApplicationError` and changes nothing. Registering a booking or a 下访 matter
-calls the workflow's `petition_register` (channel "visit") in the same transaction and links it."""
+calls the workflow's `petition_register` (channel "visit") in the same transaction and links it. The
+citizen portal books through `reception_booking_public_create` (no account: published days only)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -18,7 +20,7 @@ from xinfang.audit.services import audit_record
 from xinfang.common import crypto
 from xinfang.common.errors import ApplicationError, NotFound
 from xinfang.common.text import clean_text
-from xinfang.notifications.services import notify
+from xinfang.notifications.services import notify, notify_citizen
 from xinfang.org.choices import Level
 from xinfang.org.jurisdiction import visible_unit_ids
 from xinfang.org.models import Region, Unit
@@ -28,7 +30,7 @@ from xinfang.petitions.services import PetitionerInput
 from xinfang.workflow.services import petition_register
 
 from . import rules, selectors
-from .models import FieldVisit, FieldVisitMatter, ReceptionBooking, ReceptionDay, ReceptionSlot
+from .models import BookingSource, FieldVisit, FieldVisitMatter, ReceptionBooking, ReceptionDay, ReceptionSlot
 
 TEXT_MAX = 2000
 SHORT_MAX = 200
@@ -37,6 +39,9 @@ SLOTS_MAX = 48
 CAPACITY_MAX = 100
 DEFAULT_SLOT_MINUTES = 30
 DEFAULT_CAPACITY = 2
+REFERENCE_PREFIX = "YY"
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L
+REFERENCE_LENGTH = 8
 
 # ---- input ---------------------------------------------------------------------------------------
 
@@ -281,6 +286,26 @@ def reception_slot_add(*, actor, day, start_time, capacity=DEFAULT_CAPACITY) -> 
         return slot
 
 
+def _reference_new() -> str:
+    """A fresh 预约号: "YY" and 8 characters without look-alikes (no 0/O, 1/I/L), easy to read aloud."""
+    for _attempt in range(8):
+        ref = REFERENCE_PREFIX + "".join(secrets.choice(REFERENCE_ALPHABET) for _i in range(REFERENCE_LENGTH))
+        if not ReceptionBooking.objects.filter(reference=ref).exists():
+            return ref
+    raise ApplicationError(_("暂时无法生成预约号，请稍后重试。"), "conflict")  # pragma: no cover
+
+
+def _book(slot_pk: int, *, name: str, phone: str, summary: str, actor, source: str) -> ReceptionBooking:
+    """Book under a row lock of the slot (capacity counted against live bookings)."""
+    slot = ReceptionSlot.objects.select_for_update().get(pk=slot_pk)
+    taken = ReceptionBooking.objects.filter(slot=slot, cancelled_at__isnull=True).count()
+    if taken >= slot.capacity:
+        raise ApplicationError(_("该时段已约满。"), "conflict", "slot")
+    return ReceptionBooking.objects.create(slot=slot, name=name, phone_enc=crypto.encrypt(phone) if phone else "",
+                                           summary=summary, created_by=actor, reference=_reference_new(),
+                                           source=source)
+
+
 def reception_booking_create(*, actor, slot, name, phone="", summary) -> ReceptionBooking:
     """预约: book a petitioner into a slot. Refused: a slot outside the jurisdiction (not found), without
     the right (forbidden), a full slot or a past day (conflict), a missing name or matter (invalid)."""
@@ -300,15 +325,50 @@ def reception_booking_create(*, actor, slot, name, phone="", summary) -> Recepti
     if day.date < timezone.localdate():
         raise ApplicationError(_("接待日已过，不能预约。"), "conflict", "slot")
     with transaction.atomic():
-        slot = ReceptionSlot.objects.select_for_update().get(pk=pk)
-        taken = ReceptionBooking.objects.filter(slot=slot, cancelled_at__isnull=True).count()
-        if taken >= slot.capacity:
-            raise ApplicationError(_("该时段已约满。"), "conflict", "slot")
-        booking = ReceptionBooking.objects.create(slot=slot, name=name, phone_enc=crypto.encrypt(phone) if phone else "",
-                                                  summary=summary, created_by=actor)
+        booking = _book(pk, name=name, phone=phone, summary=summary, actor=actor, source=BookingSource.STAFF)
         audit_record(actor=actor, action="reception_booking.create", obj=booking,
-                     data={"day": day.pk, "slot": slot.pk, "name": crypto.mask_name(name)})
+                     data={"day": day.pk, "slot": booking.slot_id, "name": crypto.mask_name(name)})
         return booking
+
+
+def _public_phone(value) -> str:
+    phone = _phone(value)
+    if not phone:
+        raise ApplicationError(_("请填写手机号码，预约号将以短信发送。"), "invalid", "phone")
+    if not 7 <= sum(c.isdigit() for c in phone) <= 15:
+        raise ApplicationError(_("联系电话位数不正确。"), "invalid", "phone")
+    return phone
+
+
+def reception_booking_public_create(*, slot, name, phone, summary) -> ReceptionBooking:
+    """网上预约 (the citizen portal, no account): book a slot of a published reception day; the booking gets
+    a 预约号 and the petitioner an SMS with it. Refused: a slot of an unpublished day or no slot at all
+    (not found), a past day or a slot already begun, a full slot (conflict), a missing name, phone or
+    matter (invalid). Nothing is stored on a refusal."""
+    name = _text(name, "name", _("姓名"), required=True, max_len=NAME_MAX)
+    phone = _public_phone(phone)
+    summary = _text(summary, "summary", _("反映事项"), required=True, max_len=TEXT_MAX)
+    found = selectors.reception_slot_published(slot)
+    day = found.day
+    _check_not_past(day, found)
+    with transaction.atomic():
+        booking = _book(found.pk, name=name, phone=phone, summary=summary, actor=None, source=BookingSource.PORTAL)
+        audit_record(actor=None, action="reception_booking.public_create", obj=booking,
+                     data={"day": day.pk, "slot": found.pk, "name": crypto.mask_name(name),
+                           "reference": booking.reference})
+        text = _("【信访预约】您已预约%(d)s %(t)s领导接待日（%(p)s），预约号%(r)s。请携带本人身份证按时到场。") % {
+            "d": day.date.isoformat(), "t": found.start_time.strftime("%H:%M"), "p": day.place,
+            "r": booking.reference}
+        notify_citizen(phone=phone, text=text, dedupe_key=f"portal-booking:{booking.pk}")
+        return booking
+
+
+def _check_not_past(day: ReceptionDay, slot: ReceptionSlot) -> None:
+    today = timezone.localdate()
+    if day.date < today:
+        raise ApplicationError(_("接待日已过，不能预约。"), "conflict", "slot")
+    if day.date == today and slot.start_time <= timezone.localtime().time():
+        raise ApplicationError(_("该时段已开始，不能预约。"), "conflict", "slot")
 
 
 def reception_booking_cancel(*, actor, booking) -> ReceptionBooking:

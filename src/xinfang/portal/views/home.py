@@ -1,7 +1,15 @@
-"""Placeholder: replaced by its owner."""
-from django.http import Http404
+"""The portal's first page: the body's channels (S22 Art 18) and the 领导接待日 calendar with bookable slots."""
+
+from __future__ import annotations
+
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from ..selectors.profile import profile_get
+from ..selectors.reception import CALENDAR_DAYS, calendar
 
 
-def _stub(request, *args, **kwargs):
-    raise Http404
-index = _stub
+@require_GET
+def index(request):
+    return render(request, "portal/home.html", {
+        "active": "home", "profile": profile_get(), "days": calendar(), "calendar_days": CALENDAR_DAYS})

@@ -246,6 +246,7 @@ def _seed_areas(org: DemoOrg) -> None:
                 raise
             continue
         module.seed_demo(org.users, now)
+    importlib.import_module("xinfang.web.management.demo_portal").seed_demo(org.users, now)  # the portal
 
 
 def _is_department_account(username: str) -> bool:

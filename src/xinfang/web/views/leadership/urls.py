@@ -14,6 +14,7 @@ urlpatterns: list = [
     # 领导接待日
     path("receptions/", views.reception_days_view, name="reception_days"),
     path("receptions/new/", views.reception_day_new_view, name="reception_day_new"),
+    path("receptions/find/", views.reception_booking_find_view, name="reception_booking_find"),
     path("receptions/<int:day_id>/", views.reception_day_view, name="reception_day"),
     path("receptions/<int:day_id>/edit/", views.reception_day_edit_view, name="reception_day_edit"),
     path("receptions/<int:day_id>/bookings/", views.reception_booking_new_view, name="reception_booking_new"),

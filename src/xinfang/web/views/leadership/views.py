@@ -177,6 +177,23 @@ def reception_booking_new_view(request, day_id):
     return _day_action(request, day_id, "book", call, _("已预约。"))
 
 
+@login_required
+def reception_booking_find_view(request):
+    """按预约号查找: the clerk types the 预约号 a petitioner brings; within the jurisdiction only."""
+    reference = (request.GET.get("reference") or "")[:40]
+    ctx = {"active": "reception_days", "reference": reference}
+    if reference.strip():
+        try:
+            booking = selectors.reception_booking_by_reference(request.user, reference)
+        except NotFound as exc:
+            ctx["error"] = exc
+        else:
+            day = booking.slot.day
+            ctx.update({"booking": booking, "day": day, "past": day.date < timezone.localdate(),
+                        "can_register": rules.register_unit(request.user, day.unit) is not None})
+    return render(request, "web/leadership/reception_booking_find.html", ctx)
+
+
 def _booking_of_day(day, booking_id):
     for s in day.slots.all():
         for b in s.live:
