@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "xinfang.knowledge",
     "xinfang.reports",
     "xinfang.insight",
+    "xinfang.insight.similarity",
     "xinfang.api",
     "xinfang.portal",
     "xinfang.portal.open311",

@@ -18,6 +18,8 @@ except ImportError:  # django-ninja < 1.6 takes a (status, body) tuple
 from xinfang.audit.services import audit_record
 from xinfang.common import crypto
 from xinfang.common.errors import ApplicationError
+from xinfang.insight.similarity.selectors import petition_similar
+from xinfang.insight.similarity.services import similar_decide
 from xinfang.org.choices import Role
 from xinfang.org.jurisdiction import has_role
 from xinfang.org.models import Unit
@@ -27,7 +29,6 @@ from xinfang.petitions.selectors import (
     petition_get,
     petition_list,
     petition_texts,
-    petitions_similar,
 )
 from xinfang.petitions.services import PetitionerInput, attachment_add, query_code_reissue
 from xinfang.portal.throttle import attempts_clear
@@ -36,20 +37,20 @@ from xinfang.workflow.services import allowed_actions, petition_act, petition_re
 from xinfang.workflow.transitions import OVERLAY_ACTIONS
 
 from .. import idempotency
-from ..presenters import event_item, petition_detail, petition_list_item, petitioners_hidden
+from ..presenters import event_item, petition_detail, petition_list_item
 from ..schemas import (
     AttachmentOut,
     EventOut,
     PetitionCreatedOut,
     PetitionId,
     PetitionIn,
-    PetitionListOut,
     PetitionOut,
     PetitionPage,
     Text,
     action_bodies,
     text_problem,
 )
+from ..similarity_schemas import SimilarDecisionIn, SimilarDecisionOut, SimilarFilters, SimilarOut
 
 router = Router(tags=["petitions"])
 
@@ -186,14 +187,30 @@ def events(request, petition_id: PetitionId):
     return [event_item(e, texts) for e in petition_events(petition)]
 
 
-@router.get("/petitions/{petition_id}/similar", response=list[PetitionListOut], summary="相似信访件")
-def similar(request, petition_id: PetitionId):
+@router.get("/petitions/{petition_id}/similar", response=SimilarOut, summary="重复件与同事件（相似信访件）",
+            description="同一信访人此前反映的同一事项（repeat，重复信访；身份证号、手机号盲索引或同名同属地），"
+                        "以及他人反映的同一在办事项（duplicate，可联名/并案），各带 score（0至1）与理由 reasons。"
+                        "默认只列出达到判定阈值的候选件；all=1 时同时列出低于阈值但高于下限的。final 为真表示该事项"
+                        "已复核终结（不再受理）。只列出调用者管辖范围内的件；检举控告件的检举人身份不在办理链条外透露"
+                        "（链条外调用者查询该件时无候选件）。管辖范围外的件返回404。")
+def similar(request, petition_id: PetitionId, filters: Query[SimilarFilters]):
+    check = petition_similar(request.user, petition_id, include_all=filters.all)
+    return {"candidates": [
+        {"id": c.petition.pk, "number": c.petition.number, "kind": c.kind, "score": c.score, "reasons": c.reasons,
+         "above_threshold": c.above, "final": c.final, "decision": c.decision} for c in check.candidates]}
+
+
+@router.post("/petitions/{petition_id}/similar/decisions", response=SimilarDecisionOut, summary="认定重复件或同事件",
+             description="工作人员确认（confirmed）或排除（rejected）一件候选件。确认 repeat 即把本件关联为该件的"
+                         "重复信访（计入重复信访率），排除已关联的 repeat 则解除关联；duplicate 只记录认定。"
+                         "两件都须在管辖范围内（否则404）；仅接访登记员、分办员、承办人和领导可认定（否则403）。")
+def similar_decision(request, petition_id: PetitionId, payload: SimilarDecisionIn):
+    row = similar_decide(actor=request.user, petition_id=petition_id, candidate_id=payload.candidate_id,
+                         kind=payload.kind, decision=payload.decision)
     petition = petition_get(request.user, petition_id)
-    # "the same person's other petitions" would name a hidden accuser by association, both ways
-    if petitioners_hidden(request.user, petition):
-        return []
-    return [petition_list_item(p, request.user) for p in petitions_similar(request.user, petition)
-            if not petitioners_hidden(request.user, p)]
+    origin = petition.repeat_of if petition.repeat_of_id else None
+    return {"petition_id": row.petition_id, "candidate_id": row.candidate_id, "kind": row.kind,
+            "decision": row.decision, "repeat_of": origin.number if origin is not None else None}
 
 
 def may_upload(user, petition) -> bool:
