@@ -1,0 +1,317 @@
+"""The hot-spot engine on plain texts (no database): vectors, grouping, the 热度 index and the trend.
+
+Used on petitions from the database (`selectors`) and on a list of texts read from a CSV file (`cli`),
+so both go through the same code.
+
+Text: title and content, each normalised (`common.text.normalise`: NFKC, every kind of space folded).
+Three views of it, each TF-IDF (sublinear term frequency) and L2-normalised, joined with weights
+(`WEIGHTS`; the cosine of two texts is then the weighted mean of the three cosines):
+- title words: jieba's search-mode segmentation of the title, without stop words;
+- title characters: 2- and 3-grams of the title (names jieba splits: "魅力之城");
+- anchors: the names of places and objects (a short name before 小区, 学院, 公司, 村, 路 ... in the title
+  and the content's first `ANCHOR_CHARS` characters), as character 2- to 4-grams: "the same place or
+  object" weighs half, because petitions about one place describe it in very different words
+  (油烟, 噪音, 夜宵摊 at one residential compound).
+Terms found in more than `MAX_DF` (anchors `ANCHOR_MAX_DF`) of the texts are dropped (sets of 200
+texts or more).
+
+Grouping ("the same place, object or event"): the cosine similarity of every pair of texts is
+computed sparsely (only pairs at or above `LOOSE`); the connected components of that graph are
+blocks, and inside each block average-linkage agglomerative clustering cuts at `THRESHOLD` (two
+groups join when the mean similarity between their texts is at least `THRESHOLD`). Average linkage
+does not chain unrelated texts through one bridge the way connected components alone would.
+
+Parameters chosen on hot_issue_messages.csv (the known clusters of hot_issue_seed_clusters.csv,
+tests/insight/hotspots/test_csv.py); the content beyond the anchors is not used (slow to segment,
+and its narrative joined unrelated matters).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from xinfang.common.text import normalise
+
+logger = logging.getLogger(__name__)
+
+ANCHOR_CHARS = 60  # the content's first characters searched for names of places and objects
+MAX_DF = 0.05  # terms in more than this share of the texts are dropped (too common to tell matters apart)
+ANCHOR_MAX_DF = 0.02
+WEIGHTS = {"title_words": 0.25, "title_chars": 0.25, "anchors": 0.5}
+LOOSE = 0.25  # the blocking graph: pairs at or above this similarity
+THRESHOLD = 0.20  # the average-linkage cut: mean similarity between two groups to join them
+MIN_ITEMS = 2  # a hot spot has at least this many petitions
+
+_init_lock = threading.Lock()
+# Words common to most petitions whatever their matter (greetings, the board's boilerplate).
+_STOP = """
+反映 问题 请求 希望 要求 关于 有关 相关 领导 政府 部门 您好 你好 尊敬 谢谢 感谢 请问 咨询 建议 投诉 举报
+我们 你们 他们 自己 没有 什么 怎么 为什么 这个 那个 这些 那些 一个 已经 还是 但是 因为 所以 如果 可以 现在
+情况 处理 解决 进行 相关 市民 群众 居民 本人 一下 一直 至今 多次 严重 请求 尽快 能否 是否 如何
+"""
+STOPWORDS = frozenset(_STOP.split())
+_JUNK = re.compile(r"[0-9０-９A-Za-z_]+")
+_SUFFIXES = ("小区|花园|公寓|家园|学院|大学|学校|中学|小学|幼儿园|医院|公司|广场|市场|公园|大厦|新城|之城|苑|村|镇|"
+             "街道|路|厂|站")
+_ANCHOR = re.compile(r"([\u4e00-\u9fa5A-Za-z0-9]{2,8}?)(" + _SUFFIXES + ")")
+# the pseudonymised or real administrative prefix ("A市", "西地省", "A5区") names no one place
+_ADMIN = re.compile(r"^(?:A市|西地省|[A-Z]\d*区|[A-Z]\d*县|[\u4e00-\u9fa5]{2}[省市])+")
+_LEAD = re.compile(r"^(?:.*?(?:反映|投诉|关于|举报|咨询|建议|请问|希望|要求|为什么|是否|市|省|区|县))?")
+
+
+@dataclass
+class Doc:
+    """One petition or message as the engine sees it."""
+
+    key: str  # the petition's id, or the message's external id
+    title: str
+    content: str = ""
+    at: dt.datetime | None = None
+    headcount: int = 1  # persons (人次) for a visit
+    escalated: bool = False  # 越级
+    support: int = 0  # public support (likes) where known
+    person: str = ""  # who filed it (to count distinct petitioners)
+    extra: dict = field(default_factory=dict)  # whatever the caller needs back (number, external id ...)
+
+
+@dataclass
+class HotSpot:
+    title: str  # the representative title: the member closest to the group's centre
+    members: list[int]  # indices into the docs, newest first
+    items: int
+    person_times: int
+    escalated: int
+    support: int
+    persons: int  # distinct petitioners (when known; else items)
+    first_at: dt.datetime | None
+    last_at: dt.datetime | None
+    score: float = 0.0
+    trend: list[tuple[dt.date, int]] = field(default_factory=list)  # (Monday of the week, items)
+    key: str = ""  # a stable key: the smallest member key (for alerts' dedupe)
+
+
+# ---- text ----------------------------------------------------------------------------------------
+
+def _words(text: str) -> list[str]:
+    import jieba
+
+    with _init_lock:  # jieba builds its prefix dictionary on first use; once
+        jieba.initialize()
+    out = []
+    for t in jieba.cut_for_search(text):
+        t = t.strip()
+        if len(t) < 2 or t in STOPWORDS or _JUNK.fullmatch(t):
+            continue
+        out.append(t)
+    return out
+
+
+def anchors(text: str) -> list[str]:
+    """Names of places and objects in `text` ("魅力之城小区", "经济学院"), without the administrative
+    prefix."""
+    out = []
+    for m in _ANCHOR.finditer(text):
+        name = _ADMIN.sub("", m.group(1))
+        if len(name) > 4:
+            name = _LEAD.sub("", name)
+        if len(name) >= 2:
+            out.append(name + m.group(2))
+    return out
+
+
+def _views(doc: Doc) -> tuple[list[str], str, str]:
+    title = normalise(doc.title)
+    content = normalise(doc.content)[:ANCHOR_CHARS]
+    return _words(title), re.sub(r"[^\w]+", " ", title), " ".join(anchors(title) + anchors(content)) or " "
+
+
+def vectorise(docs: Sequence[Doc]):
+    """The texts' vectors (a scipy CSR matrix, one L2-normalised row per doc)."""
+    from scipy import sparse
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.preprocessing import normalize
+
+    if not docs:
+        return sparse.csr_matrix((0, 0))
+    big = len(docs) >= 200  # a small set: every term may matter
+    views = [_views(d) for d in docs]
+    makers = {
+        "title_words": (TfidfVectorizer(analyzer=lambda d: d, sublinear_tf=True, max_df=MAX_DF if big else 1.0), 0),
+        "title_chars": (TfidfVectorizer(analyzer="char", ngram_range=(2, 3), sublinear_tf=True,
+                                        max_df=MAX_DF if big else 1.0), 1),
+        "anchors": (TfidfVectorizer(analyzer="char", ngram_range=(2, 4), sublinear_tf=True,
+                                    max_df=ANCHOR_MAX_DF if big else 1.0), 2),
+    }
+    parts = []
+    for name, (vec, col) in makers.items():
+        try:
+            part = vec.fit_transform([v[col] for v in views])
+        except ValueError:  # no term left (empty texts, or every term too common)
+            part = sparse.csr_matrix((len(docs), 1))
+        parts.append(part * math.sqrt(WEIGHTS[name]))
+    return normalize(sparse.hstack(parts).tocsr())
+
+
+# ---- grouping ------------------------------------------------------------------------------------
+
+def _pairs(X, loose: float, chunk: int = 2000):
+    """(i, j, similarity) of the pairs i < j above `loose`, computed a block of rows at a time."""
+    n = X.shape[0]
+    XT = X.T.tocsc()
+    for start in range(0, n, chunk):
+        block = (X[start:start + chunk] @ XT).tocoo()
+        rows = block.row + start
+        keep = (block.data >= loose) & (rows < block.col)
+        yield from zip(rows[keep].tolist(), block.col[keep].tolist(), block.data[keep].tolist(), strict=True)
+
+
+def groups(X, *, threshold: float = THRESHOLD, loose: float = LOOSE) -> list[list[int]]:
+    """The groups of similar rows of X (each a list of row indices, size >= 2)."""
+    import numpy as np
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n = X.shape[0]
+    if n < 2:
+        return []
+    edges = list(_pairs(X, loose))
+    if not edges:
+        return []
+    i, j, s = (np.array(a) for a in zip(*edges, strict=True))
+    graph = coo_matrix((s, (i, j)), shape=(n, n))
+    _count, labels = connected_components(graph, directed=False)
+    blocks: dict[int, list[int]] = {}
+    for idx, lab in enumerate(labels.tolist()):
+        blocks.setdefault(lab, []).append(idx)
+    found: list[list[int]] = []
+    for members in blocks.values():
+        if len(members) < 2:
+            continue
+        if len(members) == 2:
+            found.append(members)  # joined by an edge above LOOSE: check the cut
+            sim = float((X[members[0]] @ X[members[1]].T).toarray()[0, 0])
+            if sim < threshold:
+                found.pop()
+            continue
+        sub = X[members]
+        sims = (sub @ sub.T).toarray()
+        dist = np.clip(1.0 - sims, 0.0, 2.0)
+        np.fill_diagonal(dist, 0.0)
+        iu = np.triu_indices(len(members), k=1)
+        tree = linkage(dist[iu], method="average")
+        cut = fcluster(tree, t=1.0 - threshold, criterion="distance")
+        parts: dict[int, list[int]] = {}
+        for m, c in zip(members, cut.tolist(), strict=True):
+            parts.setdefault(c, []).append(m)
+        found += [p for p in parts.values() if len(p) >= 2]
+    return found
+
+
+# ---- the 热度 index ------------------------------------------------------------------------------
+
+HALF_LIFE_DAYS = 60.0
+
+
+def heat(*, items: int, person_times: int, escalated: int, support: int, persons: int,
+         age_days: float) -> float:
+    """The 热度 index of a hot spot (docs/insight.md):
+
+        base = persons + 0.25 × (items − persons) + 0.5 × (person_times − items) + 2 × escalated
+               + 0.5 × log2(1 + support)
+        heat = base × (0.5 + 0.5 × 2^(−age_days / 60))
+
+    persons: distinct petitioners (many people about one matter make it hot); items − persons: the
+    further petitions of the same people (each a quarter); person_times − items: the persons beyond
+    one on visits (人次: a collective visit of 30 weighs more than a letter); escalated: 越级 items
+    (two each); support: public support (likes) where known, damped by the logarithm so one popular
+    post does not outweigh many petitioners; age_days: days from the last petition to the end of the
+    period: a matter active now counts fully, one silent for two months three quarters, one long
+    silent half."""
+    base = (persons + 0.25 * max(items - persons, 0) + 0.5 * max(person_times - items, 0) + 2.0 * escalated
+            + 0.5 * math.log2(1 + max(support, 0)))
+    recency = 0.5 + 0.5 * 2 ** (-max(age_days, 0.0) / HALF_LIFE_DAYS)
+    return round(base * recency, 2)
+
+
+def week_start(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def _day(at: dt.datetime | None) -> dt.date | None:
+    if at is None:
+        return None
+    if isinstance(at, dt.datetime):
+        if at.tzinfo is not None:
+            from django.utils import timezone
+
+            return timezone.localtime(at).date()
+        return at.date()
+    return at
+
+
+def trend(docs: Sequence[Doc], members: Sequence[int], *, start: dt.date | None = None,
+          end: dt.date | None = None) -> list[tuple[dt.date, int]]:
+    """Items per week (Monday-based) from the week of `start` (default the first member) to the week
+    of `end` (default the last member), empty weeks included."""
+    days = [d for d in (_day(docs[m].at) for m in members) if d is not None]
+    if not days:
+        return []
+    first = week_start(start or min(days))
+    last = week_start(end or max(days))
+    counts: dict[dt.date, int] = {}
+    for d in days:
+        counts[week_start(d)] = counts.get(week_start(d), 0) + 1
+    out, week = [], first
+    while week <= last and len(out) < 1000:
+        out.append((week, counts.get(week, 0)))
+        week += dt.timedelta(days=7)
+    return out
+
+
+def representative(X, members: Sequence[int]) -> int:
+    """The member closest to the group's centre."""
+    import numpy as np
+
+    sub = X[list(members)]
+    centre = np.asarray(sub.mean(axis=0))
+    scores = np.asarray(sub @ centre.T).ravel()
+    return list(members)[int(scores.argmax())]
+
+
+def hot_spots(docs: Sequence[Doc], *, as_of: dt.datetime | None = None, top: int | None = None,
+              threshold: float = THRESHOLD, min_items: int = MIN_ITEMS, X=None) -> list[HotSpot]:
+    """The hot spots among `docs`, hottest first (ties: more items, then the newest)."""
+    if X is None:
+        X = vectorise(docs)
+    if as_of is None:
+        stamps = [d.at for d in docs if d.at is not None]
+        as_of = max(stamps) if stamps else None
+    spots = []
+    for members in groups(X, threshold=threshold):
+        if len(members) < min_items:
+            continue
+        members = sorted(members, key=lambda m: (docs[m].at is None, docs[m].at), reverse=True)
+        at = [docs[m].at for m in members if docs[m].at is not None]
+        people = {docs[m].person for m in members if docs[m].person}
+        spot = HotSpot(
+            title=normalise(docs[representative(X, members)].title), members=members, items=len(members),
+            person_times=sum(max(docs[m].headcount, 1) for m in members),
+            escalated=sum(1 for m in members if docs[m].escalated),
+            support=sum(max(docs[m].support, 0) for m in members),
+            persons=len(people) if people else len(members),
+            first_at=min(at) if at else None, last_at=max(at) if at else None,
+            key=min(docs[m].key for m in members))
+        age = (as_of - spot.last_at).total_seconds() / 86400 if as_of and spot.last_at else 0.0
+        spot.score = heat(items=spot.items, person_times=spot.person_times, escalated=spot.escalated,
+                          support=spot.support, persons=spot.persons, age_days=age)
+        spot.trend = trend(docs, members)
+        spots.append(spot)
+    spots.sort(key=lambda s: (-s.score, -s.items, -(s.last_at.timestamp() if s.last_at else 0), s.key))
+    return spots[:top] if top else spots
