@@ -95,3 +95,18 @@ def test_calendar_lists_published_days_with_free_places(client, org):
     slots = _slot_items(html)
     assert slots == {first.pk: (1, True), second.pk: (0, False)}
     assert "王小明" not in html and "139" not in html  # bookings are never public
+
+
+def test_demo_seed_publishes_the_profile_and_a_bookable_day(client, org):
+    from xinfang.web.management.demo_portal import seed_demo
+
+    now = timezone.now()
+    seed_demo(org.users, now)
+    seed_demo(org.users, now)  # idempotent
+    assert PortalProfile.objects.count() == 1
+    profile = PortalProfile.objects.get()
+    assert profile.unit.code == "SF-XF" and profile.phone.startswith("0000-")
+    assert ReceptionDay.objects.filter(published=True).count() == 1
+    html = client.get("/portal/").content.decode()
+    assert "0000-12345678" in html and "工作日 8:30-12:00、14:00-17:30" in html
+    assert any(bookable for _free, bookable in _slot_items(html).values())
