@@ -240,3 +240,13 @@ def test_the_summary_writes_nothing(week_cases):
     assert _get(Client()).status_code == 200
     assert _get(Client(), "2026-11-18", when=dt.datetime(2026, 12, 20, 10, tzinfo=TZ)).status_code == 200
     assert get_user_model().objects.count() == users_before and AuditEntry.objects.count() == audit_before
+
+
+@pytest.mark.django_db
+def test_a_fresh_installation_shows_zeroes():
+    """No unit, no petition yet: the page still answers, with zeroes."""
+    r = _get(Client())
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert _cell(html, 'data-total="items"') == "0"
+    assert "<tr data-unit>" not in html and "<tr data-league>" not in html

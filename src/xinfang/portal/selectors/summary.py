@@ -111,25 +111,29 @@ def _build(monday: dt.date, as_of: dt.datetime) -> dict:
     categories = [{"label": r.label, "items": int(r.counts["items"])} for r in rep.rows if r.counts["items"]]
     categories.sort(key=lambda c: -c["items"])  # stable: equal counts stay in the category order
 
-    card = sc.scorecard_build(user, date_from=monday, date_to=sunday, as_of=as_of)
+    try:
+        card = sc.scorecard_build(user, date_from=monday, date_to=sunday, as_of=as_of)
+        league = lg.league_build(user, date_from=monday, date_to=sunday, as_of=as_of)
+    except ApplicationError as exc:  # no unit at all yet (a fresh installation)
+        if exc.code != "not_found":
+            raise
+        card = league = None
     units = [{"name": r.unit.name, "items": r.items, "on_time": _rate(r.counts, "on_time_reply"),
               "satisfaction": _rate(r.counts, "satisfaction")}
-             for r in sorted(card.rows, key=lambda r: r.unit.path)]
-
-    league = lg.league_build(user, date_from=monday, date_to=sunday, as_of=as_of)
+             for r in sorted(card.rows, key=lambda r: r.unit.path)] if card else []
     # units, counts, rate and rank only: the league's listed petitions are never read from here
     overdue = [{"rank": r.rank, "name": r.unit.name, "items": r.items, "overdue": r.overdue,
-                "rate": r.overdue_rate} for r in league.rows]
+                "rate": r.overdue_rate} for r in league.rows] if league else []
 
     return {
         "monday": monday, "sunday": sunday, "period_end": rep.period.end, "label": rep.period.label(),
         "complete": sunday < today, "as_of": timezone.localtime(as_of),
-        "parent": card.parent.name,
+        "parent": card.parent.name if card else "",
         "totals": {"items": int(volume["items"]), "batches": int(volume["batches"]),
                    "person_times": int(volume["person_times"])},
         "channels": channels, "visit_kinds": visit_kinds, "categories": categories[:MAX_ROWS],
         "units": units[:MAX_ROWS], "overdue": overdue[:MAX_ROWS],
-        "overdue_total": league.total_overdue,
+        "overdue_total": league.total_overdue if league else 0,
         "definitions": [
             st.kpi_def("on_time_reply").definition,
             st.kpi_def("satisfaction").definition,
