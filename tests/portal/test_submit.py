@@ -249,3 +249,30 @@ def test_hostile_text_is_shown_escaped(org, client):
 def test_the_done_page_without_a_submission_says_nothing_secret(org, client):
     html = client.get(DONE).content.decode()
     assert "回执已显示过" in html and "data-code" not in html
+
+
+@pytest.mark.browser
+def test_a_citizen_on_a_phone_gets_a_suggestion_and_files_the_petition(org, page, live_server):
+    """375 px wide, real Chromium: 推荐分类 swaps the select in place (htmx) with a suggestion chosen,
+    the accusation-only fields hide for an appeal, and the petition is filed and confirmed."""
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(live_server.url + URL)
+    page.check("input[name=nature][value=appeal]")
+    assert not page.is_visible("#id_accused_person") and not page.is_visible("#id_anonymous")
+    page.fill("#id_title", "小区物业乱收停车费")
+    page.fill("#id_content", "物业公司强行收取地面停车费，业主多次反映无果。")
+    page.evaluate("window.samePage = true")
+    page.click("button[name=suggest]")
+    page.wait_for_selector("#category-field .suggestions")
+    assert page.input_value("#id_category") != "" and page.evaluate("window.samePage === true")  # no page load
+    assert page.input_value("#id_title") == "小区物业乱收停车费"  # the text stays
+    page.select_option("#id_problem_region", "990102001")
+    page.fill("#id_name", "李四")
+    page.fill("#id_id_number", VALID_ID)
+    page.fill("#id_phone", PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375  # nothing wider than the phone
+    page.click("button.block[type=submit]")
+    page.wait_for_url("**" + DONE)
+    p = Petition.objects.get()
+    assert page.text_content("[data-number]") == p.number and len(page.text_content("[data-code]")) == 8
+    assert p.category is not None and p.channel == "online"
