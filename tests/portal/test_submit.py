@@ -163,6 +163,21 @@ def test_more_than_five_files_are_refused(org, client):
     assert Petition.objects.count() == 0
 
 
+def test_the_total_size_of_the_attachments_is_capped(org, client, _media):
+    big = b"%PDF-1.4\n" + b"0" * (7 * 1024 * 1024)
+    files = [SimpleUploadedFile(f"{i}.pdf", big, "application/pdf") for i in range(3)]  # 21 MB in all
+    response = client.post(URL, form(attachments=files))
+    assert response.status_code == 400 and "附件总大小不能超过20 MB" in response.content.decode()
+    assert Petition.objects.count() == 0 and stored_files(_media) == []
+
+
+def test_djangos_own_upload_limits_answer_400_and_store_nothing(org, client, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 3
+    files = [SimpleUploadedFile(f"{i}.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf") for i in range(4)]
+    assert client.post(URL, form(attachments=files)).status_code == 400
+    assert Petition.objects.count() == 0
+
+
 def test_the_honeypot_refuses_with_a_generic_message(org, client):
     response = client.post(URL, form(website="http://spam.example"))
     html = response.content.decode()
