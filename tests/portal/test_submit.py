@@ -261,6 +261,23 @@ def test_hostile_text_is_shown_escaped(org, client):
     assert Petition.objects.count() == 0
 
 
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("category", "999999", "请从列表中选择内容分类"),
+    ("problem_region", "000000", "请从列表中选择问题属地"),
+    ("problem_region", "", "请选择问题属地"),
+    ("nature", "other", "请选择信访事项的性质"),
+    ("title", "", "请填写标题"),
+    ("content", "x" * 50_001, "反映内容过长"),
+    ("title", "停车\x00费", "无法保存的字符"),
+    ("phone", "12345678901234", "电话号码无效"),
+])
+def test_bad_fields_are_named_and_nothing_is_stored(org, client, field, value, message):
+    response = client.post(URL, form(**{field: value}))
+    html = response.content.decode()
+    assert response.status_code == 400 and message in html and f'id="{field}-error"' in html
+    assert Petition.objects.count() == 0 and Petitioner.objects.count() == 0
+
+
 def test_the_done_page_without_a_submission_says_nothing_secret(org, client):
     html = client.get(DONE).content.decode()
     assert "回执已显示过" in html and "data-code" not in html
