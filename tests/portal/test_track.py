@@ -310,3 +310,60 @@ def test_moves_are_rate_limited_per_address(opinion_case, settings):
     response = client.post(f"/portal/track/document/{_opinion(p).pk}/")
     assert response.status_code == 429 and "操作过于频繁" in response.content.decode()
     assert not Delivery.objects.filter(petition=p).exists()
+
+
+def test_rereview_after_the_review_opinion_is_opened(opinion_case, act):
+    from xinfang.org.hierarchy import review_bodies
+
+    p, code = opinion_case
+    client = _tracked(p, code)
+    client.post(f"/portal/track/document/{_opinion(p).pk}/")
+    p.refresh_from_db()
+    first = review_bodies(p.handling_unit)[0]
+    client.post("/portal/track/review/", {"case": p.pk, "version": p.version, "unit": first.code, "reason": "不服"})
+    p.refresh_from_db()
+    assert p.review_unit_id == first.pk
+    p = act("demo_reviewer", p, "answer_review", outcome="explain", text="复查认为原处理意见并无不当。",
+            basis="《信访工作条例》第三十五条")
+    _issue_all(p)
+    review_doc = IssuedDocument.objects.get(petition=p, kind="review")
+    body = client.get("/portal/track/case/").content.decode()
+    assert f"{first.name}已出具复查意见" in body and "请先点击下方意见书" in body
+    assert "复查认为原处理意见并无不当" not in client.get(f"/portal/track/document/{review_doc.pk}/").content.decode()
+    client.post(f"/portal/track/document/{review_doc.pk}/")
+    assert Delivery.objects.get(petition=p, reply__kind="review").method == "electronic"
+    window = Deadline.objects.get(petition=p, kind="rereview_request")
+    body = client.get(f"/portal/track/document/{review_doc.pk}/").content.decode()
+    assert "复查认为原处理意见并无不当" in body and window.due.isoformat() in body
+    lawful = review_bodies(first)
+    p.refresh_from_db()
+    body = client.get("/portal/track/case/").content.decode()
+    assert "申请复核" in body and all(f'value="{u.code}"' in body for u in lawful)
+    response = client.post("/portal/track/review/", {"case": p.pk, "version": p.version, "unit": first.code,
+                                                     "reason": "仍不服"})
+    assert response.status_code == 400  # the 复查 body cannot answer the 复核
+    response = client.post("/portal/track/review/", {"case": p.pk, "version": p.version, "unit": lawful[0].code,
+                                                     "reason": "仍不服，请求复核"})
+    assert response.status_code == 302
+    p.refresh_from_db()
+    assert p.status == "under_rereview" and p.review_unit_id == lawful[0].pk
+
+
+def test_internal_moves_stay_off_the_timeline(register, act):
+    p, code = register()
+    p = act("demo_dispatcher", p, "forward", unit="DH-ZJ", note=FORWARD_NOTE)
+    p = act("demo_dept_dispatcher", p, "accept", handler="demo_handler")
+    p = act("demo_handler", p, "note", text="走访了物业公司（内部记录）")
+    p = act("demo_handler", p, "request_extension", days=30, reason="需要补充调查（内部申请）")
+    p = act("demo_handler", p, "draft_reply", outcome="support", text="初稿内容甲", basis="依据甲")
+    p = act("demo_leader", p, "return_reply", note="请补充事实（退回意见）")
+    p = act("demo_dispatcher", p, "declare_conflict", reason="与信访人系亲属（回避理由）")
+    client = _tracked(p, code)
+    body = client.get("/portal/track/case/").content.decode()
+    for secret in ("内部记录", "内部申请", "初稿内容甲", "退回意见", "回避理由", "退回修改", "申请回避", "拟写",
+                   "办理记录", "申请延期", *STAFF_NAMES):
+        assert secret not in body, secret
+    assert "东湖区住房和城乡建设局正在办理。" in body
+    entries = re.findall(r"<li><time[^>]*>[^<]*</time>([^<]*)</li>", body)
+    assert [e.strip() for e in entries] == ["东湖区信访局登记了您的信访事项", "东湖区信访局将信访事项转送至东湖区住房和城乡建设局",
+                                            "东湖区住房和城乡建设局受理了信访事项"]

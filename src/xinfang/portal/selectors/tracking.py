@@ -105,6 +105,10 @@ class DeadlineRow:
     met: bool
     provisional: bool
 
+    @property
+    def done_words(self) -> str:
+        return _("已提出申请") if self.kind.endswith("_request") else _("已完成")
+
 
 @dataclass
 class DocumentRow:
