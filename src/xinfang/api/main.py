@@ -18,7 +18,7 @@ from .docs import OfflineSwagger, asset_response
 from .routers import insight, org, petitions, reports
 
 # the routers of issue 10's areas, one module each under routers/
-AREAS = ("notifications", "urging", "supervision", "leadership", "screening", "scorecards")
+AREAS = ("notifications", "urging", "supervision", "leadership", "screening", "scorecards", "hotspots")
 
 
 def _no_constant(name: str):

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "xinfang.reports",
     "xinfang.insight",
     "xinfang.insight.similarity",
+    "xinfang.insight.hotspots",
     "xinfang.api",
     "xinfang.portal",
     "xinfang.portal.open311",

@@ -12,7 +12,7 @@ from xinfang.org.jurisdiction import all_roles
 from xinfang.workflow.queues import ALL, QUEUES, queue_counts
 
 # issue 10's areas (oversight and prevention): each adds its entries and home panels (views/<area>/nav.py)
-AREAS = ("notifications", "urging", "supervision", "leadership", "screening", "scorecards")
+AREAS = ("notifications", "urging", "supervision", "leadership", "screening", "scorecards", "hotspots")
 
 # Who sees the statistics pages (统计看板, 统计报表).
 REPORT_ROLES = {Role.LEADER, Role.ANALYST, Role.SUPERVISOR, Role.ADMIN}

@@ -29,6 +29,7 @@ and its narrative joined unrelated matters).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import math
 import re
@@ -126,36 +127,76 @@ def anchors(text: str) -> list[str]:
 
 
 def _views(doc: Doc) -> tuple[list[str], str, str]:
-    title = normalise(doc.title)
-    content = normalise(doc.content)[:ANCHOR_CHARS]
+    return _views_of(normalise(doc.title), normalise(doc.content[:ANCHOR_CHARS * 4])[:ANCHOR_CHARS])
+
+
+@functools.lru_cache(maxsize=50000)  # the replay and the sweep group the same texts week after week
+def _views_of(title: str, content: str) -> tuple[list[str], str, str]:
     return _words(title), re.sub(r"[^\w]+", " ", title), " ".join(anchors(title) + anchors(content)) or " "
+
+
+_VIEWS = {  # name: (position in _views_of, analyzer, n-gram range, max_df)
+    "title_words": (0, lambda d: d, (1, 1), MAX_DF),
+    "title_chars": (1, "char", (2, 3), MAX_DF),
+    "anchors": (2, "char", (2, 4), ANCHOR_MAX_DF),
+}
+
+
+def counts(docs: Sequence[Doc]) -> dict:
+    """The raw term counts of each view ({name: CSR matrix}, one row per doc). `weigh` turns any
+    subset of the rows into the vectors TF-IDF would give for that subset alone (its own document
+    frequencies), so a replay counts the texts once and weighs each week's window."""
+    from scipy import sparse
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    views = [_views(d) for d in docs]
+    out = {}
+    for name, (col, analyzer, ngrams, _max_df) in _VIEWS.items():
+        try:
+            out[name] = CountVectorizer(analyzer=analyzer, ngram_range=ngrams).fit_transform([v[col] for v in views])
+        except ValueError:  # no term at all (empty texts)
+            out[name] = sparse.csr_matrix((len(docs), 1), dtype="int64")
+    return out
+
+
+def weigh(counted: dict):
+    """TF-IDF of the rows of `counted` (sublinear tf 1 + ln tf, smoothed idf ln((1+n)/(1+df)) + 1, as
+    scikit-learn's TfidfVectorizer), the terms in more than max_df of the rows dropped (sets of 200 rows
+    or more), each view L2-normalised and weighted by `WEIGHTS`, the whole L2-normalised."""
+    import numpy as np
+    from scipy import sparse
+    from sklearn.preprocessing import normalize
+
+    parts = []
+    for name, (_col, _an, _ng, max_df) in _VIEWS.items():
+        c = counted[name].tocsr().astype("float64")
+        n = c.shape[0]
+        df = np.bincount(c.indices, minlength=c.shape[1]) if c.nnz else np.zeros(c.shape[1])
+        idf = np.log((1 + n) / (1 + df)) + 1.0
+        if n >= 200:
+            idf[df > max_df * n] = 0.0
+        idf[df == 0] = 0.0
+        tf = c.copy()
+        tf.data = 1.0 + np.log(tf.data)
+        part = normalize(tf @ sparse.diags(idf))
+        parts.append(part * math.sqrt(WEIGHTS[name]))
+    if not parts or parts[0].shape[0] == 0:
+        return sparse.csr_matrix((0, 0))
+    return normalize(sparse.hstack(parts).tocsr())
 
 
 def vectorise(docs: Sequence[Doc]):
     """The texts' vectors (a scipy CSR matrix, one L2-normalised row per doc)."""
     from scipy import sparse
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.preprocessing import normalize
 
     if not docs:
         return sparse.csr_matrix((0, 0))
-    big = len(docs) >= 200  # a small set: every term may matter
-    views = [_views(d) for d in docs]
-    makers = {
-        "title_words": (TfidfVectorizer(analyzer=lambda d: d, sublinear_tf=True, max_df=MAX_DF if big else 1.0), 0),
-        "title_chars": (TfidfVectorizer(analyzer="char", ngram_range=(2, 3), sublinear_tf=True,
-                                        max_df=MAX_DF if big else 1.0), 1),
-        "anchors": (TfidfVectorizer(analyzer="char", ngram_range=(2, 4), sublinear_tf=True,
-                                    max_df=ANCHOR_MAX_DF if big else 1.0), 2),
-    }
-    parts = []
-    for name, (vec, col) in makers.items():
-        try:
-            part = vec.fit_transform([v[col] for v in views])
-        except ValueError:  # no term left (empty texts, or every term too common)
-            part = sparse.csr_matrix((len(docs), 1))
-        parts.append(part * math.sqrt(WEIGHTS[name]))
-    return normalize(sparse.hstack(parts).tocsr())
+    return weigh(counts(docs))
+
+
+def rows(counted: dict, index: Sequence[int]) -> dict:
+    """The counts of some docs only (for `weigh`)."""
+    return {name: m[list(index)] for name, m in counted.items()}
 
 
 # ---- grouping ------------------------------------------------------------------------------------
@@ -286,8 +327,11 @@ def representative(X, members: Sequence[int]) -> int:
 
 
 def hot_spots(docs: Sequence[Doc], *, as_of: dt.datetime | None = None, top: int | None = None,
-              threshold: float = THRESHOLD, min_items: int = MIN_ITEMS, X=None) -> list[HotSpot]:
-    """The hot spots among `docs`, hottest first (ties: more items, then the newest)."""
+              threshold: float = THRESHOLD, min_items: int = MIN_ITEMS, X=None, titles: bool = True
+              ) -> list[HotSpot]:
+    """The hot spots among `docs`, hottest first (ties: more items, then the newest). `X`: their
+    vectors when already computed; `titles=False` leaves the representative titles empty (see
+    `set_title`)."""
     if X is None:
         X = vectorise(docs)
     if as_of is None:
@@ -301,7 +345,7 @@ def hot_spots(docs: Sequence[Doc], *, as_of: dt.datetime | None = None, top: int
         at = [docs[m].at for m in members if docs[m].at is not None]
         people = {docs[m].person for m in members if docs[m].person}
         spot = HotSpot(
-            title=normalise(docs[representative(X, members)].title), members=members, items=len(members),
+            title="", members=members, items=len(members),
             person_times=sum(max(docs[m].headcount, 1) for m in members),
             escalated=sum(1 for m in members if docs[m].escalated),
             support=sum(max(docs[m].support, 0) for m in members),
@@ -314,4 +358,13 @@ def hot_spots(docs: Sequence[Doc], *, as_of: dt.datetime | None = None, top: int
         spot.trend = trend(docs, members)
         spots.append(spot)
     spots.sort(key=lambda s: (-s.score, -s.items, -(s.last_at.timestamp() if s.last_at else 0), s.key))
-    return spots[:top] if top else spots
+    spots = spots[:top] if top else spots
+    if titles:
+        for spot in spots:
+            set_title(spot, docs, X)
+    return spots
+
+
+def set_title(spot: HotSpot, docs: Sequence[Doc], X) -> None:
+    """The spot's representative title: the member closest to its centre."""
+    spot.title = normalise(docs[representative(X, spot.members)].title)
