@@ -367,3 +367,23 @@ def test_internal_moves_stay_off_the_timeline(register, act):
     entries = re.findall(r"<li><time[^>]*>[^<]*</time>([^<]*)</li>", body)
     assert [e.strip() for e in entries] == ["东湖区信访局登记了您的信访事项", "东湖区信访局将信访事项转送至东湖区住房和城乡建设局",
                                             "东湖区住房和城乡建设局受理了信访事项"]
+
+
+@pytest.mark.parametrize("data, words", [
+    ({"number": "", "code": "ABCDEFGH"}, "请填写信访件编号"),
+    ({"number": "DH-XF-2026-000001", "code": ""}, "请填写查询码"),
+    ({"number": "DH-XF-2026-\x00001", "code": "ABCDEFGH"}, "信访件编号或查询码不正确"),
+    ({"number": "D" * 5000, "code": "A" * 5000}, "信访件编号或查询码不正确"),
+])
+def test_bad_track_input_is_a_clear_error(case, data, words):
+    response = Client(REMOTE_ADDR="198.51.100.20").post("/portal/track/", data)
+    assert response.status_code == 400 and words in response.content.decode()
+    assert "A" * 17 not in response.content.decode()
+
+
+def test_a_case_page_without_a_case_goes_back_to_the_form(client):
+    response = client.get("/portal/track/case/", follow=True)
+    assert response.redirect_chain == [("/portal/track/", 302)]
+    assert "请输入信访件编号和查询码" in response.content.decode()
+    assert client.get("/portal/track/document/1/").status_code == 404
+    assert client.post("/portal/track/evaluate/", {"level": "satisfied"}).status_code == 302

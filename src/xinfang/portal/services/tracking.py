@@ -50,8 +50,14 @@ def document_open(*, petition: Petition, doc: IssuedDocument, address: str) -> P
     act_allowed(address)
     if doc.petition_id != petition.pk or not sel.sealed(petition, doc):
         return petition
-    return _act(petition, "deliver", petition.version,
-                {"method": DeliveryMethod.ELECTRONIC, "note": DELIVERY_NOTE})
+    try:
+        return _act(petition, "deliver", petition.version,
+                    {"method": DeliveryMethod.ELECTRONIC, "note": DELIVERY_NOTE})
+    except ApplicationError:
+        fresh = Petition.objects.get(pk=petition.pk)
+        if sel.sealed(fresh, doc):
+            raise
+        return fresh  # opened meanwhile (a second tab, a double click): already delivered
 
 
 def evaluate(*, petition: Petition, level, reason, version, address: str) -> Petition:
