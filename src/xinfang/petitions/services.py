@@ -34,6 +34,10 @@ class PetitionerInput:
     address: str = ""
     representative: bool = False
     kind: str = "person"
+    # False for identities typed by the public (the portal): never matched to a stored petitioner, whose
+    # contact details a stranger knowing their ID number could otherwise overwrite; a new record is made
+    # (repeat detection still finds the person's other petitions through the blind indexes)
+    verified: bool = True
 
 
 def visit_kind_for(headcount: int) -> str:
@@ -94,9 +98,9 @@ def petitioner_upsert(data: PetitionerInput, index: int = 0) -> Petitioner:
         raise ApplicationError(_("住址过长：不能超过%(n)d个字。") % {"n": limits.MAX_ADDRESS}, "invalid",
                                prefix + "address")
     found = None
-    if id_number:
+    if data.verified and id_number:
         found = Petitioner.objects.filter(id_number_index=crypto.blind_index(id_number, "id")).first()
-    elif phone:
+    elif data.verified and phone:
         found = Petitioner.objects.filter(phone_index=crypto.blind_index(phone, "phone"), name=name).first()
     if found is None:
         found = Petitioner(kind=data.kind if data.kind in ("person", "organisation") else "person", name=name)

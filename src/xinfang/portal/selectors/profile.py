@@ -16,9 +16,9 @@ def top_petition_office() -> Unit | None:
     """The highest active petition office (信访工作机构), else the highest active unit."""
     rank = Case(*[When(level=lv, then=Value(r)) for lv, r in LEVEL_RANK.items()], default=Value(99),
                 output_field=IntegerField())
-    units = Unit.objects.filter(is_active=True).annotate(rank=rank)
-    return (units.filter(kind=UnitKind.PETITION_OFFICE).order_by("rank", "path").first()
-            or units.order_by("rank", "path").first())
+    units = Unit.objects.filter(is_active=True).annotate(level_rank=rank)
+    return (units.filter(kind=UnitKind.PETITION_OFFICE).order_by("level_rank", "path").first()
+            or units.order_by("level_rank", "path").first())
 
 
 def profile_get() -> PortalProfile:

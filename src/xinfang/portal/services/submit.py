@@ -201,7 +201,7 @@ def portal_petition_submit(*, data: Submission, address: str = "", office: str =
         raise ApplicationError(_("网上信访暂不可用，请拨打信访接待电话或到接待窗口反映。"), "unavailable")
     phone = normalise_phone(data.phone) if (data.phone or "").strip() else ""
     people = None if data.is_anonymous else [PetitionerInput(name=data.name, id_number=data.id_number, phone=phone,
-                                                             address=data.address)]
+                                                             address=data.address, verified=False)]
     stored = []
     try:
         with transaction.atomic():
