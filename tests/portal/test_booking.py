@@ -67,13 +67,14 @@ def test_booking_gives_a_reference_shown_once_and_sent_by_sms(client, org):
     shown = client.get("/portal/reception/booked/")
     assert shown.status_code == 200
     html = shown.content.decode()
-    assert booking.reference in html and "data-print" in html and "身份证" in html
+    shown_ref = f"{booking.reference[:2]}-{booking.reference[2:6]}-{booking.reference[6:]}"  # grouped to read aloud
+    assert shown_ref in html and "data-print" in html and "身份证" in html
     assert "东湖区人民来访接待中心" in html and "09:00" in html
     again = client.get("/portal/reception/booked/").content.decode()  # only once
-    assert booking.reference not in again and "data-no-booking" in again
+    assert shown_ref not in again and booking.reference not in again and "data-no-booking" in again
 
     sms = CitizenMessage.objects.get(dedupe_key=f"portal-booking:{booking.pk}")
-    assert crypto.decrypt(sms.phone_enc) == "13912345678" and booking.reference in crypto.decrypt(sms.text_enc)
+    assert crypto.decrypt(sms.phone_enc) == "13912345678" and shown_ref in crypto.decrypt(sms.text_enc)
     assert Dispatch.objects.filter(citizen=sms, channel="sms").count() == 1
     # the free count went down; a second booking fills the slot
     assert _post(Client(), slot, phone="13700001111").status_code == 302

@@ -110,6 +110,12 @@ class ReceptionBooking(PersonShown, models.Model):
     def __str__(self):
         return f"{self.slot_id} {self.pk}"
 
+    @property
+    def reference_shown(self) -> str:
+        """The 预约号 grouped for reading aloud: YY-7K3M-9QPX (the counter's lookup ignores the dashes)."""
+        ref = self.reference or ""
+        return f"{ref[:2]}-{ref[2:6]}-{ref[6:]}" if len(ref) == 10 else ref
+
 
 class FieldVisit(models.Model):
     """下访: a leader's visit to a town or village to hear matters on the spot."""

@@ -358,7 +358,7 @@ def reception_booking_public_create(*, slot, name, phone, summary) -> ReceptionB
                            "reference": booking.reference})
         text = _("【信访预约】您已预约%(d)s %(t)s领导接待日（%(p)s），预约号%(r)s。请携带本人身份证按时到场。") % {
             "d": day.date.isoformat(), "t": found.start_time.strftime("%H:%M"), "p": day.place,
-            "r": booking.reference}
+            "r": booking.reference_shown}
         notify_citizen(phone=phone, text=text, dedupe_key=f"portal-booking:{booking.pk}")
         return booking
 
