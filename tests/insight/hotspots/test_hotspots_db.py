@@ -145,6 +145,13 @@ def test_the_sweep_fires_once_and_notifies(fumes, register, as_user):
     assert sum(services.alerts_sweep(now + dt.timedelta(minutes=5)).values()) == 0
     assert Notification.objects.filter(kind="early_warning").count() == count
     assert Alert.objects.count() == len(alerts)
+    # through the registered sweep rule too: nothing new; run again within ten minutes, it waits
+    from xinfang.common.sweeps import sweeps_run
+
+    result = sweeps_run(now)["early_warning"]
+    assert "skipped" not in result and sum(result.values()) == 0
+    assert sweeps_run(now + dt.timedelta(minutes=1))["early_warning"] == {"skipped": True}
+    assert Notification.objects.filter(kind="early_warning").count() == count
 
     # the inbox and the API show them with why they fired; acknowledging marks them
     c = as_user("demo_analyst")
@@ -162,6 +169,18 @@ def test_the_sweep_fires_once_and_notifies(fumes, register, as_user):
     assert c2.get(f"/hotspots/alerts/{coll.pk}/").status_code == 404
     assert c2.post(f"/hotspots/alerts/{coll.pk}/ack/").status_code == 404
     assert as_user("demo_clerk").get("/hotspots/alerts/").status_code == 404
+
+
+def test_public_support_counts_in_the_heat(fumes):
+    (_p, before) = selectors.hotspots_for(user("demo_analyst"))
+    services.support_set(petition=fumes[0], likes=255, dislikes=3)
+    (_p, after) = selectors.hotspots_for(user("demo_analyst"))
+    assert after[0].support == 255 and before[0].support == 0
+    assert after[0].score > before[0].score
+    from xinfang.common.errors import ApplicationError
+
+    with pytest.raises(ApplicationError):
+        services.support_set(petition=fumes[0], likes=-1)
 
 
 def test_accusers_identity_stays_masked_outside_the_chain(register, as_user, org):

@@ -2,7 +2,7 @@
 baseline, and on collective-visit signals. Urgent informant reports alert their leaders already
 (oversight.screening); the alert inbox shows them too.
 
-The test for a rise (one per hot spot, region and category, once a week; docs/insight.md):
+The test for a rise (one per hot spot, region and category, once a week):
   count  = items received in the week counted (Monday to Sunday; the sweep counts the current week so far);
   λ      = max(the mean weekly count of the previous `BASELINE_WEEKS` weeks, `LAMBDA_MIN`);
   p      = P(X ≥ count) for X ~ Poisson(λ), the upper tail;
@@ -139,8 +139,20 @@ def replay(docs: Sequence[engine.Doc], *, start: dt.date | None = None, end: dt.
 
 # ---- the sweep over the database -----------------------------------------------------------------
 
+SWEEP_EVERY = dt.timedelta(minutes=10)  # grouping every recent petition is not needed on every sweep
+_LAST_RUN = "insight:early_warning:last"
+
+
 def warning_sweep(now: dt.datetime) -> dict:
-    """The scheduled rule: every alert of the current week, stored once and notified once."""
+    """The scheduled rule: every alert of the current week, stored once and notified once; run at most
+    once every `SWEEP_EVERY` (the sweep itself comes every minute or so)."""
+    from django.core.cache import cache
+
     from . import services
 
-    return services.alerts_sweep(now)
+    last = cache.get(_LAST_RUN)
+    if last is not None and dt.timedelta(0) <= now - last < SWEEP_EVERY:
+        return {"skipped": True}
+    result = services.alerts_sweep(now)
+    cache.set(_LAST_RUN, now, timeout=int(SWEEP_EVERY.total_seconds()) * 2)
+    return result

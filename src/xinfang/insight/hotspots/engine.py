@@ -262,7 +262,7 @@ HALF_LIFE_DAYS = 60.0
 
 def heat(*, items: int, person_times: int, escalated: int, support: int, persons: int,
          age_days: float) -> float:
-    """The 热度 index of a hot spot (docs/insight.md):
+    """The 热度 index of a hot spot (also stated on the 热点问题 page):
 
         base = persons + 0.25 × (items − persons) + 0.5 × (person_times − items) + 2 × escalated
                + 0.5 × log2(1 + support)
