@@ -72,6 +72,16 @@ def test_another_district_does_not_see_them(fumes, register, org):
     assert all("河口村" not in m.title for s in ours for m in s.members)
 
 
+def test_unit_filter_and_cache(fumes, org):
+    analyst = user("demo_analyst")
+    _p, spots = selectors.hotspots_for(analyst, unit=org.units["DH-XF"])
+    assert {m.id for m in spots[0].members} == {p.pk for p in fumes}
+    _p, none = selectors.hotspots_for(analyst, unit=org.units["DH-JY"])  # nothing reached 教育局
+    assert none == []
+    first = selectors.hotspots_for(analyst, cached=True)
+    assert selectors.hotspots_for(analyst, cached=True) == first
+
+
 def test_period_and_bad_input(fumes):
     today = timezone.localdate()
     _p, none = selectors.hotspots_for(user("demo_analyst"), date_from=today - dt.timedelta(days=400),

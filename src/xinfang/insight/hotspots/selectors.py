@@ -122,13 +122,32 @@ class HotSpotView:
         return max((n for _w, n in self.trend), default=0)
 
 
-def hotspots_for(user, *, date_from: dt.date | None = None, date_to: dt.date | None = None,
-                 top: int = 20) -> tuple[tuple[dt.date, dt.date], list[HotSpotView]]:
-    """The hot spots among the petitions `user` may see, received in the period, hottest first."""
+CACHE_SECONDS = 300  # the dashboard and the page ask often; a hot spot does not change by the minute
+
+
+def hotspots_for(user, *, date_from: dt.date | None = None, date_to: dt.date | None = None, top: int = 20,
+                 unit=None, cached: bool = False) -> tuple[tuple[dt.date, dt.date], list[HotSpotView]]:
+    """The hot spots among the petitions `user` may see, received in the period, hottest first.
+    `unit`: only the petitions that reached that unit or one below it (the dashboard's unit filter).
+    `cached`: keep the answer for `CACHE_SECONDS` per user and question (the dashboard panel)."""
     start, end = period(date_from, date_to)
     top = max(1, min(int(top), TOP_MAX))
+    if cached:
+        from django.core.cache import cache
+
+        key = f"insight:hotspots:{user.pk}:{start}:{end}:{top}:{getattr(unit, 'pk', '')}"
+        found = cache.get(key)
+        if found is None:
+            found = hotspots_for(user, date_from=start, date_to=end, top=top, unit=unit)
+            cache.set(key, found, CACHE_SECONDS)
+        return found
     lo, hi = _bounds(start, end)
-    petitions = list(petitions_between(petitions_visible(user), lo, hi)[:MAX_PETITIONS])
+    qs = petitions_visible(user)
+    if unit is not None:
+        from xinfang.petitions.models import PetitionAccess
+
+        qs = qs.filter(Exists(PetitionAccess.objects.filter(petition=OuterRef("pk"), unit__path__startswith=unit.path)))
+    petitions = list(petitions_between(qs, lo, hi)[:MAX_PETITIONS])
     docs = petition_docs(petitions)
     spots = engine.hot_spots(docs, as_of=min(hi, timezone.now()) if docs else None, top=top)
     views = []
