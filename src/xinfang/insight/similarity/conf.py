@@ -12,13 +12,15 @@
   compared (a frequent petitioner's older ones are reached through the repeat links).
 - ``BAND_LIMIT`` (default 200): per LSH band, at most this many of the latest petitions are read
   (a bucket of boilerplate shared by thousands never makes a check slow).
+- ``SCORED_LIMIT`` (default 10): per kind, only this many candidates closest by their stored MinHash
+  signature get the precise score (the check stays fast whatever a petitioner or a bucket holds).
 
 The defaults come from `python -m bench --only repeats` (bench/bench_repeats.py) on the labelled
 real messages: see the README's figures.
 """
 
 DEFAULTS = {"REPEAT_THRESHOLD": 0.45, "DUPLICATE_THRESHOLD": 0.60, "FLOOR": 0.25, "SAME_PERSON_LIMIT": 200,
-            "BAND_LIMIT": 200, "SCORED_LIMIT": 40}
+            "BAND_LIMIT": 200, "SCORED_LIMIT": 10}
 
 
 def get(name: str):

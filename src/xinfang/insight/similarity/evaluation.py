@@ -218,9 +218,9 @@ def build_cases(messages: list[Message], seed: int = SEED) -> tuple[list[Case], 
                           prefix + o.content))
     by_place: dict[str, list] = {}
     for m, d in originals:
-        for p in _places(m):
+        for p in sorted(_places(m)):
             by_place.setdefault(p, []).append((m, d))
-    shared = [p for p, ms in by_place.items() if len(ms) >= 2]
+    shared = sorted(p for p, ms in by_place.items() if len(ms) >= 2)
     tries = 0
     while sum(c.kind == "neg_place" for c in cases) < N_NEG_PLACE and shared and tries < 100_000:
         tries += 1

@@ -149,9 +149,8 @@ def _identity_reason(why: str) -> str:
             "record": _("同一信访人"), "name": _("同名信访人且问题属地相同")}[why]
 
 
-def _best(ids, sig: np.ndarray, limit: int) -> list[int]:
-    """The `limit` ids whose stored signatures are closest to `sig` (estimated Jaccard)."""
-    stored = signatures(ids)
+def _best(stored: dict[int, np.ndarray], sig: np.ndarray, limit: int) -> list[int]:
+    """The `limit` ids whose stored signatures are closest to `sig` (estimated Jaccard), closest first."""
     scored = sorted(((estimated_jaccard(sig, s), pk) for pk, s in stored.items()), reverse=True)
     return [pk for est, pk in scored[:limit] if est >= MIN_ESTIMATE]
 
@@ -183,17 +182,24 @@ def similar_check(user, intake: Intake, *, include_all: bool = False) -> Check:
     sig = signature_of(doc)
     limit = int(conf.get("SCORED_LIMIT"))
     people = _same_person(intake)
-    repeat_ids = _best(list(people), sig, limit) if people else []
-    dup_pool = [pk for pk in band_candidates(sig, exclude=intake.petition_id, limit=limit * 3) if pk not in people]
-    visible = petitions_visible(user)
-    dup_ids = list(visible.filter(pk__in=dup_pool, status__in=list(OPEN_STATES)).values_list("pk", flat=True))
-    dup_ids = _best(dup_ids, sig, limit // 2)
-    wanted = set(repeat_ids) | set(dup_ids)
-    if not wanted:
+    dup_pool = [pk for pk in band_candidates(sig, exclude=intake.petition_id, limit=limit * 4) if pk not in people]
+    stored = signatures([*people, *dup_pool])  # one read for both kinds
+    repeat_ids = _best({pk: stored[pk] for pk in people if pk in stored}, sig, limit)
+    dup_ids = _best({pk: stored[pk] for pk in dup_pool if pk in stored}, sig, limit * 2)
+    if not repeat_ids and not dup_ids:
         return Check()
-    rows = {p.pk: p for p in visible.filter(pk__in=wanted).select_related("repeat_of")
-            .only("pk", "number", "title", "content", "status", "nature", "problem_region_id", "received_at",
-                  "receiving_unit_id", "handling_unit_id", "review_unit_id", "repeat_of__status")}
+    visible = petitions_visible(user)
+    found = (visible.filter(pk__in=[*repeat_ids, *dup_ids]).select_related("repeat_of")
+             .only("pk", "number", "title", "content", "status", "nature", "problem_region_id", "received_at",
+                   "receiving_unit_id", "handling_unit_id", "review_unit_id", "repeat_of__status"))
+    order = {pk: i for i, pk in enumerate([*repeat_ids, *dup_ids])}
+    rows, dups = {}, 0
+    for p in sorted(found, key=lambda p: order[p.pk]):
+        if p.pk in people:
+            rows[p.pk] = p
+        elif p.status in OPEN_STATES and dups < limit:  # duplicates: open matters only
+            rows[p.pk] = p
+            dups += 1
     decisions = {}
     if intake.petition_id:
         decisions = {(d.candidate_id, d.kind): d.decision for d in
