@@ -12,6 +12,7 @@ STATUS_BY_CODE = {
     "forbidden_route": 409,
     "bad_request": 400,
     "unauthorized": 401,
+    "forbidden": 403,
 }
 
 
@@ -37,3 +38,11 @@ class NotFound(ApplicationError):
         from django.utils.translation import gettext
 
         super().__init__(message or gettext("Not found."), "not_found", field)
+
+
+class Forbidden(ApplicationError):
+    """Inside the user's jurisdiction, but without the role this needs (code "forbidden", 403). Outside
+    the jurisdiction the answer is NotFound instead (DESIGN §5: never reveal what exists)."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message, "forbidden", field)

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xinfang.audit.services import audit_record
-from xinfang.common.errors import STATUS_BY_CODE, ApplicationError, NotFound
+from xinfang.common.errors import ApplicationError, Forbidden, NotFound
 from xinfang.common.text import clean_text
 from xinfang.org.jurisdiction import unit_covers
 from xinfang.petitions.choices import OPEN_STATES, Status
@@ -49,15 +49,6 @@ REASON_MAX = 2000
 USERNAME_MAX = 150
 
 
-class Forbidden(ApplicationError):
-    """Inside the user's jurisdiction, but without the role this write needs (code "forbidden")."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message, "forbidden", field)
-
-    @property
-    def status(self) -> int:
-        return STATUS_BY_CODE.get("forbidden", 403)
 
 
 # ---- input -------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xinfang.audit.services import audit_record
-from xinfang.common.errors import ApplicationError
+from xinfang.common.errors import ApplicationError, Forbidden
 from xinfang.common.text import clean_text
 from xinfang.notifications.selectors import unit_members
 from xinfang.notifications.services import notify
@@ -31,15 +31,6 @@ from .models import AccountabilityKind, AccountabilityRecord
 DECIDER_ROLES = (Role.LEADER, Role.SUPERVISOR)
 
 
-class Forbidden(ApplicationError):
-    """Inside the user's jurisdiction, but without the role this write needs (code "forbidden", 403)."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message, "forbidden", field)
-
-    @property
-    def status(self) -> int:
-        return 403
 PETITIONS_MAX = 100
 LIMITS = {"people": 1000, "reason": 4000, "decision": 4000, "document_no": 64}
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xinfang.audit.services import audit_record
-from xinfang.common.errors import STATUS_BY_CODE, ApplicationError, NotFound
+from xinfang.common.errors import ApplicationError, Forbidden, NotFound
 from xinfang.common.text import clean_text
 from xinfang.notifications.selectors import unit_members
 from xinfang.notifications.services import notify
@@ -56,13 +56,6 @@ LEVEL_UNITS = {RoundLevel.VILLAGE: (UnitKind.VILLAGE, Level.VILLAGE), RoundLevel
 BIWEEKLY_EPOCH = dt.date(2024, 1, 1)
 
 
-class Forbidden(ApplicationError):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message, "forbidden", field)
-
-    @property
-    def status(self) -> int:
-        return STATUS_BY_CODE.get("forbidden", 403)
 
 
 # ---- input -------------------------------------------------------------------------------------

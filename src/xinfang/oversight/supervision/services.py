@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xinfang.audit.services import audit_record
-from xinfang.common.errors import STATUS_BY_CODE, ApplicationError, NotFound
+from xinfang.common.errors import ApplicationError, Forbidden, NotFound
 from xinfang.common.text import clean_text
 from xinfang.org.models import Unit
 from xinfang.petitions.models import Petition
@@ -46,13 +46,6 @@ TEXT_MAX = 5000
 MAX_ID = 2**63 - 1
 
 
-class Forbidden(ApplicationError):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message, "forbidden", field)
-
-    @property
-    def status(self) -> int:
-        return STATUS_BY_CODE.get("forbidden", 403)
 
 
 def _text(value, field: str, label: str, *, required: bool) -> str:

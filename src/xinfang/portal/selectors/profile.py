@@ -40,4 +40,6 @@ def intake_unit() -> Unit | None:
 
 def public_viewer():
     """An unsaved account that sees every petition, for the public figures (counts only, never a row)."""
-    return get_user_model()(username="portal-public", is_superuser=True, is_active=True)
+    user = get_user_model()(username="portal-public", is_superuser=True, is_active=True)
+    user._xinfang_memberships = []  # unsaved: org.jurisdiction.memberships() must not query for it
+    return user
