@@ -193,6 +193,19 @@ def test_public_support_counts_in_the_heat(fumes):
         services.support_set(petition=fumes[0], likes=-1)
 
 
+def test_support_from_a_message_board_csv(fumes, tmp_path):
+    from xinfang.insight.hotspots.models import PetitionSupport
+    from xinfang.petitions.models import Petition
+
+    Petition.objects.filter(pk=fumes[1].pk).update(external_id="360101")
+    f = tmp_path / "board.csv"
+    f.write_text("留言编号,留言主题,留言时间,反对数,点赞数\n360101,x,2019-07-28 12:49:18,2,17\n999,y,2019-01-01,0,5\n",
+                 encoding="utf-8")
+    assert services.support_from_csv(f) == 1
+    row = PetitionSupport.objects.get(petition=fumes[1])
+    assert (row.likes, row.dislikes) == (17, 2)
+
+
 def test_accusers_identity_stays_masked_outside_the_chain(register, as_user, org):
     now = timezone.now()
     for i in range(3):

@@ -199,3 +199,26 @@ def support_set(*, petition, likes: int = 0, dislikes: int = 0) -> PetitionSuppo
     row, _created = PetitionSupport.objects.update_or_create(petition=petition,
                                                              defaults={"likes": likes, "dislikes": dislikes})
     return row
+
+
+def support_from_csv(path) -> int:
+    """Store the public support (点赞数, 反对数) of the petitions imported from a message-board CSV: each
+    row's 留言编号 is matched to a petition's `external_id`. Returns the petitions updated. (imports ranks
+    below insight and cannot call this itself: the insight command or the operator runs it after an
+    import.)"""
+    import csv
+
+    from . import csvdata
+
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            rows = {(r.get(csvdata.COLUMNS["id"]) or "").strip(): r for r in csv.DictReader(fh)}
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ApplicationError(_("无法读取CSV文件：%(e)s") % {"e": exc}, "invalid", "csv") from None
+    rows.pop("", None)
+    done = 0
+    for petition in Petition.objects.filter(external_id__in=list(rows)).only("pk", "external_id"):
+        row = rows[petition.external_id]
+        support_set(petition=petition, likes=csvdata._int(row.get("点赞数")), dislikes=csvdata._int(row.get("反对数")))
+        done += 1
+    return done
