@@ -125,3 +125,33 @@ def test_the_poisson_rule():
     assert not alerts.rise(3, [2] * 8).fired  # usual for a matter with two a week (p = 0.32)
     r = alerts.rise(8, [2] * 8)
     assert r.fired and r.baseline == 2 and round(r.p, 4) == 0.0011
+
+
+@pytest.mark.django_db
+def test_the_sweep_over_real_messages_loaded_as_petitions_fires_on_the_college_cluster(docs, seeds, register):
+    """The database path on real text: the messages of the nine weeks before the college cluster's
+    rise (one in ten, and every message naming the college) registered as petitions with their
+    times; the sweep on 2019-11-06 fires a hot-spot alert holding the cluster's messages."""
+    from django.utils import timezone
+
+    from xinfang.insight.hotspots import services
+    from xinfang.insight.hotspots.models import Alert, AlertKind
+    from xinfang.petitions.services import PetitionerInput
+
+    now = timezone.make_aware(dt.datetime(2019, 11, 6, 12, 0))
+    start = now - dt.timedelta(weeks=9)
+    chosen = [d for i, d in enumerate(docs) if d.at and start <= timezone.make_aware(d.at) <= now
+              and (i % 10 == 0 or "经济学院" in d.title)]
+    users: dict[str, int] = {}
+    for d in chosen:
+        n = users.setdefault(d.person, len(users))
+        register(title=d.title[:200], content=engine.normalise(d.content)[:2000] or d.title,
+                 received_at=timezone.make_aware(d.at), external_id=d.key, demands="",
+                 petitioners=[PetitionerInput(name=f"留言{n}", phone=f"137{n:08d}")])
+    fired = services.alerts_sweep(now)
+    print(f"sweep over {len(chosen)} real messages on {now:%Y-%m-%d}: {fired}")
+    college = seeds["2"].keys()
+    hit = [a for a in Alert.objects.filter(kind=AlertKind.HOTSPOT)
+           if college & set(a.members.values_list("external_id", flat=True))]
+    assert hit, list(Alert.objects.values_list("title", "why"))
+    assert hit[0].p_value < 0.01 and hit[0].count >= 2 and "经济学院" in hit[0].title
