@@ -35,7 +35,7 @@ from .index import band_candidates, signature_of, signatures
 from .models import Decision, SimilarDecision
 from .text import Doc, estimated_jaccard, matter_score
 
-MIN_ESTIMATE = 0.06  # estimated Jaccard below which a stored petition is not worth a precise score
+MIN_ESTIMATE = 0.1  # estimated Jaccard below which a stored petition is not worth a precise score
 
 
 @dataclass
@@ -185,7 +185,7 @@ def similar_check(user, intake: Intake, *, include_all: bool = False) -> Check:
     dup_pool = [pk for pk in band_candidates(sig, exclude=intake.petition_id, limit=limit * 4) if pk not in people]
     stored = signatures([*people, *dup_pool])  # one read for both kinds
     repeat_ids = _best({pk: stored[pk] for pk in people if pk in stored}, sig, limit)
-    dup_ids = _best({pk: stored[pk] for pk in dup_pool if pk in stored}, sig, limit * 2)
+    dup_ids = _best({pk: stored[pk] for pk in dup_pool if pk in stored}, sig, limit)
     if not repeat_ids and not dup_ids:
         return Check()
     visible = petitions_visible(user)
@@ -197,7 +197,7 @@ def similar_check(user, intake: Intake, *, include_all: bool = False) -> Check:
     for p in sorted(found, key=lambda p: order[p.pk]):
         if p.pk in people:
             rows[p.pk] = p
-        elif p.status in OPEN_STATES and dups < limit:  # duplicates: open matters only
+        elif p.status in OPEN_STATES and dups < max(1, limit // 2):  # duplicates: open matters only
             rows[p.pk] = p
             dups += 1
     decisions = {}

@@ -34,6 +34,7 @@ import numpy as np
 SHINGLE = 3
 NUM_PERM = 60
 BAND_ROWS = 3
+ENTITY_FROM = 0.2  # matter_score looks at entities only from this text score on
 BANDS = NUM_PERM // BAND_ROWS  # 20 bands of 3 rows: pairs with Jaccard 0.5 collide in some band 93% of the time
 
 # Phrases that say "again" or address the reader: removed before comparing (longest first).
@@ -217,6 +218,8 @@ def matter_score(a: Doc, b: Doc) -> Match:
     sa, sb = a.sentences, b.sentences
     sent = len(sa & sb) / min(len(sa), len(sb)) if sa and sb else cont_t
     text = 0.5 * cont_t + 0.3 * min(1.0, jac * 1.25) + 0.2 * sent
+    if text < ENTITY_FROM:  # far from any threshold: the entities would not change the decision
+        return Match(round(text, 4), jac, cont, sent, (), False)
     ea = {e for e in a.entities if not e[0].isdigit()}
     eb = {e for e in b.entities if not e[0].isdigit()}
     shared = tuple(sorted(a.entities & b.entities, key=lambda e: (-len(e), e)))
