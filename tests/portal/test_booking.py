@@ -172,3 +172,16 @@ def test_get_only_confirmation_and_no_500_on_odd_methods(client, org):
     slot = _slot()
     assert client.put(_url(slot)).status_code == 405
     assert client.post("/portal/reception/booked/").status_code == 405
+
+
+def test_a_slot_already_begun_today_is_not_bookable(client, org):
+    day = services.reception_day_create(
+        actor=_user("demo_clerk"), leader="demo_leader", unit="DH-ZJ", date=timezone.localdate(),
+        start_time="00:00", end_time="00:30", place="东湖区人民来访接待中心", published=True,
+        slots=[{"start_time": "00:00", "capacity": 5}])
+    slot = day.slots.get()
+    home = client.get("/portal/").content.decode()
+    assert f'data-slot="{slot.pk}"' in home and f'href="/portal/reception/{slot.pk}/book/"' not in home
+    r = _post(client, slot)
+    assert r.status_code == 409 and "该时段已开始" in r.content.decode()
+    assert not ReceptionBooking.objects.exists()
