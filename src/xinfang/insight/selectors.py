@@ -1,10 +1,11 @@
-"""Category suggestions at intake (DESIGN §7): a small offline keyword scorer.
+"""Category suggestions at intake (DESIGN §7): the trained classifier when one is active
+(`xinfang.insight.classifier`), else a small offline keyword scorer.
 
 The keywords are the names in the 内容分类 tree (all three levels), segmented with jieba; each
 first-level category scores the keywords of its subtree found in the petition's text, weighted by
 how specific a keyword is (the fewer first-level categories share it, the more it counts) and by
-how often it occurs (damped; an occurrence in the title counts twice). This is a stand-in until the trained classifier of a later
-issue; it never downloads anything and never calls out.
+how often it occurs (damped; an occurrence in the title counts twice). It is the fallback while no
+trained model is active; it never downloads anything and never calls out.
 """
 
 from __future__ import annotations
@@ -20,12 +21,17 @@ import jieba
 from xinfang.common.text import normalise
 from xinfang.petitions.models import Category
 
+from .classifier import registry
+from .classifier.labels import label_map
+
 jieba.setLogLevel(logging.WARNING)
 _init_lock = threading.Lock()
 
 # Tree words that say nothing about the subject ("违规" is in nearly every complaint, whatever it is about).
 STOPWORDS = frozenset({"管理", "服务", "其他", "事项", "工作", "问题", "相关", "有关", "违规"})
 METHOD = "keywords"
+CLASSIFIER_METHOD = "classifier"
+MIN_CONFIDENCE = 0.1  # a second or third trained suggestion below this is left out
 
 
 @dataclass(frozen=True)
@@ -74,11 +80,70 @@ def _tree() -> tuple[tuple[str, str, str], ...]:
     return tuple(Category.objects.filter(is_active=True).order_by("path").values_list("code", "name", "path"))
 
 
+def suggestions_method() -> str:
+    """"classifier" when an active trained model answers (and maps to categories), else "keywords"."""
+    loaded = registry.active()
+    if loaded is not None and _label_map(loaded.labels, _roots()):
+        return CLASSIFIER_METHOD
+    return METHOD
+
+
+def _roots() -> tuple[tuple[str, str], ...]:
+    return tuple(Category.objects.filter(is_active=True, level=1).order_by("path").values_list("code", "name"))
+
+
+@lru_cache(maxsize=16)
+def _label_map(labels: tuple[str, ...], roots: tuple[tuple[str, str], ...]) -> dict[str, tuple[str, str]]:
+    return label_map(list(labels), list(roots))
+
+
+def _classifier_suggestions(loaded, title: str, content: str, limit: int) -> list[Suggestion] | None:
+    """The trained model's answer, or None when none of its labels maps to an active category."""
+    mapping = _label_map(loaded.labels, _roots())
+    if not mapping:
+        return None
+    title, content = normalise(title), normalise(content)
+    if not _words(f"{title} {content}"):
+        return []  # nothing to read (e.g. "你好"): no suggestion, as the keyword scorer
+    model = loaded.classifier
+    probabilities = model.predict_proba([title], [content])[0]
+    merged: dict[str, list] = {}  # two labels may map to one category: their confidences add up
+    for label, p in zip(model.classes_, probabilities, strict=True):
+        target = mapping.get(str(label))
+        if target is None:
+            continue
+        entry = merged.setdefault(target[0], [target[1], 0.0, str(label), 0.0])
+        entry[1] += float(p)
+        if p > entry[3]:
+            entry[2], entry[3] = str(label), float(p)
+    ranked = sorted(merged.items(), key=lambda kv: (-kv[1][1], kv[0]))
+    out = []
+    for i, (code, (name, p, label, _best)) in enumerate(ranked[:limit]):
+        if p < MIN_CONFIDENCE and i > 0:
+            break
+        keywords = model.explain(title, content, label) if i == 0 else ()
+        out.append(Suggestion(code=code, name=name, confidence=round(p, 3), keywords=keywords))
+    return out
+
+
 def category_suggestions(*, title: str = "", content: str = "", limit: int = 3) -> list[Suggestion]:
     """Up to `limit` first-level categories for the text, best first, with a confidence in (0, 1).
 
-    The confidences of all suggestions add up to less than 1: a fixed share is kept back for
-    "none of these", so a single weak keyword never looks certain. No keyword, no suggestion."""
+    With an active trained model (`xinfang insight train`) whose labels map to the deployment's
+    first-level categories (by name, then by the alias table of `classifier.labels`), its calibrated
+    probabilities answer (a second or third suggestion only when at least `MIN_CONFIDENCE`); the
+    keywords are the words that pushed the text most towards the first suggestion. Otherwise the
+    keyword scorer below answers. A text without a single word gets no suggestion either way.
+
+    Keyword scorer: the confidences of all suggestions add up to less than 1: a fixed share is kept
+    back for "none of these", so a single weak keyword never looks certain. No keyword, no suggestion."""
+    if limit <= 0:
+        return []
+    loaded = registry.active()
+    if loaded is not None:
+        found = _classifier_suggestions(loaded, title or "", content or "", limit)
+        if found is not None:
+            return found
     roots, weights = _index(_tree())
     counts: dict[str, float] = {}
     for word in _words(title or ""):

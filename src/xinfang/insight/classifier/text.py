@@ -1,0 +1,46 @@
+"""The classifier's text: a petition's title and content, normalised, and its words.
+
+`prepare(title, content)`: NFKC (full-width to half-width), every kind of space (tabs, newlines,
+U+3000, NBSP, zero-width) folded by `xinfang.common.text.normalise`; the title and the content
+joined by a newline-free separator so that a title never runs into the first sentence.
+
+`words(text)`: jieba's precise mode, whitespace and punctuation-only tokens dropped. A module-level
+function so a pickled pipeline refers to it by name (it is loaded again by import, never pickled).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+
+import jieba
+
+from xinfang.common.text import normalise
+
+jieba.setLogLevel(logging.WARNING)
+_init_lock = threading.Lock()
+_initialised = False
+_JUNK = re.compile(r"^[\W_]+$")  # punctuation, symbols, spaces only
+SEPARATOR = " | "
+
+
+def prepare(title: str | None, content: str | None) -> str:
+    """The text the classifier reads: normalised title, separator, normalised content."""
+    title, content = normalise(title), normalise(content)
+    if title and content:
+        return f"{title}{SEPARATOR}{content}"
+    return title or content
+
+
+def _initialise() -> None:
+    global _initialised
+    if not _initialised:
+        with _init_lock:  # jieba builds its prefix dictionary on first use: once per process
+            jieba.initialize()
+            _initialised = True
+
+
+def words(text: str) -> list[str]:
+    _initialise()
+    return [w for w in jieba.lcut(text) if not _JUNK.match(w)]
