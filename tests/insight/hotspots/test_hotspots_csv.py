@@ -117,6 +117,9 @@ def test_the_weekly_replay_fires_on_both_clusters_before_their_last_message(docs
               f"p={first.rise.p:.4f}); last message {last:%Y-%m-%d}")
         assert dt.datetime.combine(fired_by, dt.time.min) < last
         assert first.rise.p < alerts.ALPHA and first.rise.count >= alerts.MIN_COUNT
+        assert len({docs[m].person for m in first.members}) >= alerts.MIN_PERSONS
+    # an alarm, not a bell ringing for everything: fewer alerts than one per twenty messages (138 here)
+    assert len(firings) <= 0.05 * len(docs)
 
 
 def test_the_poisson_rule():
