@@ -218,3 +218,14 @@ def test_accusers_identity_stays_masked_outside_the_chain(register, as_user, org
     assert spots
     shown = " ".join([spots[0].title] + [m.title for m in spots[0].members])
     assert "13900000" not in shown and "王一" not in shown
+
+
+def test_urgent_informant_reports_show_in_the_inbox(org, as_user):
+    from xinfang.oversight.screening.services import report_create
+
+    report = report_create(actor=user("demo_informant"), title="业主计划明天集体上访", content="约三十名业主商议集体上访。",
+                           urgent=True)
+    body = as_user("demo_town_leader").get("/hotspots/alerts/").content.decode()
+    assert "data-urgent" in body and report.title in body and f"/screening/reports/{report.pk}/" in body
+    body = as_user("demo_analyst").get("/hotspots/alerts/").content.decode()  # it did not reach the analyst
+    assert report.title not in body
