@@ -27,12 +27,14 @@ def signature_of(doc: Doc) -> np.ndarray:
     return minhash(doc.grams)
 
 
-def index_petition(petition_id: int, title: str, content: str) -> bool:
-    """Store the petition's signature and band keys; False when they were already current."""
+def index_petition(petition_id: int, title: str, content: str, *, new: bool = False) -> bool:
+    """Store the petition's signature and band keys; False when they were already current. `new`: the
+    petition was just created (nothing stored to compare with)."""
     doc = Doc(title, content)
-    current = Signature.objects.filter(petition_id=petition_id).values_list("digest", flat=True).first()
-    if current == doc.digest:
-        return False
+    if not new:
+        current = Signature.objects.filter(petition_id=petition_id).values_list("digest", flat=True).first()
+        if current == doc.digest:
+            return False
     sig = signature_of(doc)
     with transaction.atomic():
         Signature.objects.update_or_create(petition_id=petition_id,
@@ -47,7 +49,7 @@ def on_petition_saved(sender, instance, created, raw=False, update_fields=None, 
         return
     if update_fields is not None and not {"title", "content"} & set(update_fields):
         return
-    index_petition(instance.pk, instance.title, instance.content)
+    index_petition(instance.pk, instance.title, instance.content, new=created)
 
 
 def similarity_backfill(batch: int = 2000, log=None) -> int:
