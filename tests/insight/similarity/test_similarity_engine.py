@@ -72,7 +72,7 @@ def test_a_reworded_petition_of_the_same_person_is_a_repeat(register, users, tit
 def test_found_by_phone_alone_and_by_name_with_region_for_an_unsaved_intake(register, users):
     first = earlier(register, *PARKING, petitioners=person(), problem_region="990102001")
     by_phone = Intake.of_input(title=PARKING[0], content="再次反映" + PARKING[1],
-                               petitioners=person(name="张叁", id_number="", phone="138 0013 8000"))
+                               petitioners=person(name="张叁", id_number="", phone="+86 138 0013 8000"))
     [cand] = similar_check(users["demo_clerk"], by_phone).candidates
     assert (cand.petition.pk, cand.kind) == (first.pk, "repeat")
     assert "同一信访人（手机号一致）" in cand.reasons

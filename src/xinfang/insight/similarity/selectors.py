@@ -26,6 +26,8 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from xinfang.common import crypto
+from xinfang.common.text import normalise
+from xinfang.common.validators import normalise_id_number, normalise_phone
 from xinfang.petitions.choices import OPEN_STATES, Status
 from xinfang.petitions.models import Petition, PetitionPetitioner
 from xinfang.petitions.selectors import accuser_hidden, petition_get, petitions_visible
@@ -69,15 +71,16 @@ class Intake:
         """From an unsaved intake: `petitioners` are objects with name, id_number and phone (e.g.
         petitions.services.PetitionerInput); their identifiers are only hashed, never kept."""
         ids, phones, names = [], [], []
-        for p in petitioners:
-            id_number = (getattr(p, "id_number", "") or "").strip().upper()
-            phone = "".join(ch for ch in (getattr(p, "phone", "") or "") if ch.isdigit())
+        for p in petitioners:  # normalised as petitions.services.petitioner_upsert stores them
+            id_number = normalise_id_number(getattr(p, "id_number", "") or "")
+            phone = normalise_phone(getattr(p, "phone", "") or "")
+            name = normalise(getattr(p, "name", "") or "")
             if id_number:
                 ids.append(crypto.blind_index(id_number, "id"))
             if phone:
                 phones.append(crypto.blind_index(phone, "phone"))
-            if (getattr(p, "name", "") or "").strip():
-                names.append(p.name.strip())
+            if name:
+                names.append(name)
         return cls(title=title, content=content, id_number_indexes=tuple(ids), phone_indexes=tuple(phones),
                    names=tuple(names), problem_region_id=problem_region_id)
 
