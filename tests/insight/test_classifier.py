@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import random
 from io import StringIO
 from pathlib import Path
@@ -221,6 +222,7 @@ def _real_data() -> Path:
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(not os.environ.get("XINFANG_SLOW_TESTS"), reason="slow (minutes on 2 busy cores): make test-slow")
 def test_real_messages_grouped_cross_validation():
     """teddy2020: 5,395 labelled texts, 7 first-level classes; 5-fold CV grouped by normalised text."""
     from xinfang.insight.classifier.data import read_labelled
