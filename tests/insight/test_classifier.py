@@ -238,3 +238,51 @@ def test_real_messages_grouped_cross_validation():
 
 
 MACRO_F1_BAR = 0.92
+
+
+@pytest.mark.django_db
+def test_retraining_from_routed_petitions(org, register):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from xinfang.insight.classifier import services
+    from xinfang.insight.classifier.services import (
+        classifier_retrain_from_petitions,
+        classifier_retrain_sweep,
+    )
+    from xinfang.org.models import Unit
+    from xinfang.petitions.models import Category
+    from xinfang.workflow.models import Route
+
+    rng = random.Random(5)
+    leaf = {"城乡建设": "010101", "卫生计生": Category.objects.get(name="医疗纠纷").code,
+            "环境保护": Category.objects.get(name="水污染").code}
+    assert classifier_retrain_from_petitions(min_per_class=5, min_total=20)["trained"] is False  # nothing routed
+    a, b = Unit.objects.all()[:2]
+    objected = None
+    for label in VOCAB:
+        for i in range(12):
+            petition, _code = register(title=_text(rng, label, 2), content=_text(rng, label, 6), category=leaf[label])
+            route = Route.objects.create(petition=petition, kind="assign", from_unit=a, to_unit=b, at=timezone.now())
+            if label == "环境保护" and i == 0:
+                route.objected_at = timezone.now()  # a wrong route: this petition teaches nothing
+                route.save(update_fields=["objected_at"])
+                objected = petition
+    register(title="没有转办的件", content="医院看病难", category=leaf["卫生计生"])  # never routed: left out
+    assert objected is not None
+    result = classifier_retrain_from_petitions(min_per_class=5, min_total=20)
+    assert result["trained"] and result["n"] == 35 and result["active"]
+    row = ClassifierModel.objects.get(version=result["version"])
+    # labels are the first-level names of the deployment's own tree
+    assert row.source == "petitions" and sorted(row.labels) == ["卫生健康", "城乡建设", "环境保护/生态环境"]
+    found = category_suggestions(title="医院看病", content="医生让病人反复挂号，手术药费太高")
+    assert found[0].name == "卫生健康"
+    # the sweep: only on Sunday nights, and not again within the week
+    monday = timezone.make_aware(dt.datetime(2026, 12, 7, 3, 30))
+    assert classifier_retrain_sweep(monday) == {"skipped": True}
+    sunday = timezone.make_aware(dt.datetime(2026, 12, 6, 3, 30))
+    services._attempted.clear()
+    ClassifierModel.objects.all().delete()
+    assert classifier_retrain_sweep(sunday)["trained"] is False  # default minimums: not enough petitions
+    assert classifier_retrain_sweep(sunday) == {"skipped": True}  # once per night

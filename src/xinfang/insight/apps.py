@@ -7,3 +7,11 @@ class InsightConfig(AppConfig):
     label = "insight"
     verbose_name = "智能辅助"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from xinfang.common.sweeps import sweep_register
+
+        from .classifier.services import classifier_retrain_sweep
+
+        # weekly, at night: the classifier learns from the deployment's own routed petitions
+        sweep_register("classifier_retrain", classifier_retrain_sweep, order=200)
