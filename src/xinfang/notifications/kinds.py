@@ -24,6 +24,7 @@ KINDS: dict[str, tuple[str, bool, bool]] = {
     "instruction_report": (_("批示件反馈"), False, False),
     "informant_urgent": (_("紧急信息"), True, True),
     "informant_report": (_("信息员报告"), False, False),
+    "early_warning": (_("预警"), True, False),
     "risk_due": (_("风险化解到期"), False, False),
     "screening_round": (_("排查提醒"), False, False),
     "reception": (_("领导接待"), False, False),
