@@ -52,11 +52,16 @@ def on_petition_saved(sender, instance, created, raw=False, update_fields=None, 
     index_petition(instance.pk, instance.title, instance.content, new=created)
 
 
-def similarity_backfill(batch: int = 2000, log=None) -> int:
+def similarity_backfill(batch: int = 2000, log=None, *, rebuild: bool = False) -> int:
     """Index every petition that has no signature yet (after bulk loads, or once after installing this
-    app). Returns how many were indexed."""
+    app). `rebuild=True` first drops every signature (after a change of text.py's normalisation, which
+    changes signatures). Returns how many were indexed."""
     from xinfang.petitions.models import Petition
 
+    if rebuild:
+        with transaction.atomic():
+            Band.objects.all().delete()
+            Signature.objects.all().delete()
     made, last = 0, 0
     while True:
         rows = list(Petition.objects.filter(pk__gt=last).exclude(pk__in=Signature.objects.values("petition_id"))
