@@ -208,3 +208,5 @@ def test_signatures_follow_the_text_and_the_backfill_indexes_bulk_rows(register)
     assert similarity_backfill() == 1
     assert Band.objects.filter(petition=p).count() == 20
     assert similarity_backfill() == 0
+    assert similarity_backfill(rebuild=True) == Petition.objects.count()
+    assert Band.objects.count() == 20 * Petition.objects.count()
