@@ -23,6 +23,7 @@ from xinfang.petitions.models import Category
 
 from .classifier import registry
 from .classifier.labels import label_map
+from .classifier.text import words as model_words
 
 jieba.setLogLevel(logging.WARNING)
 _init_lock = threading.Lock()
@@ -88,8 +89,18 @@ def suggestions_method() -> str:
     return METHOD
 
 
+_roots_cache: dict = {"key": None, "rows": ()}
+
+
 def _roots() -> tuple[tuple[str, str], ...]:
-    return tuple(Category.objects.filter(is_active=True, level=1).order_by("path").values_list("code", "name"))
+    """The active first-level (code, name) rows, read again whenever the registry looks at the
+    database again (at most every `registry.CHECK_SECONDS`): a renamed or disabled category reaches
+    the trained suggestions within that time, and a suggestion costs no query in between."""
+    key = registry.checked_at()
+    if key is None or key != _roots_cache["key"]:
+        rows = tuple(Category.objects.filter(is_active=True, level=1).order_by("path").values_list("code", "name"))
+        _roots_cache.update(key=key, rows=rows)
+    return _roots_cache["rows"]
 
 
 @lru_cache(maxsize=16)
@@ -103,8 +114,8 @@ def _classifier_suggestions(loaded, title: str, content: str, limit: int) -> lis
     if not mapping:
         return None
     title, content = normalise(title), normalise(content)
-    if not _words(f"{title} {content}"):
-        return []  # nothing to read (e.g. "你好"): no suggestion, as the keyword scorer
+    if not any(len(w) >= 2 for w in (*model_words(title), *model_words(content))):
+        return []  # not a single word to read: no suggestion, as the keyword scorer
     model = loaded.classifier
     probabilities = model.predict_proba([title], [content])[0]
     merged: dict[str, list] = {}  # two labels may map to one category: their confidences add up

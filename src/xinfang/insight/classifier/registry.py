@@ -37,6 +37,11 @@ def forget() -> None:
         _state.update(checked=None, version=None, loaded=None)
 
 
+def checked_at() -> float | None:
+    """When this process last looked at the database (time.monotonic()), None after `forget`."""
+    return _state["checked"]
+
+
 def active() -> Loaded | None:
     """The active model, or None when no version is active (or it cannot be loaded)."""
     now = time.monotonic()
