@@ -308,3 +308,22 @@ def test_a_citizen_on_a_phone_gets_a_suggestion_and_files_the_petition(org, page
     p = Petition.objects.get()
     assert page.text_content("[data-number]") == p.number and len(page.text_content("[data-code]")) == 8
     assert p.category is not None and p.channel == "online"
+
+
+def test_an_identity_typed_online_never_touches_a_stored_petitioner(org, client, register):
+    """Anyone may type anyone's ID number: the stored petitioner's name, phone and address stay as the
+    counter recorded them, and the online petition gets a record of its own (its ID number's blind
+    index still links the person's petitions for repeat detection)."""
+    from xinfang.petitions.services import PetitionerInput
+
+    earlier, _code = register(petitioners=[PetitionerInput(name="张三", id_number=VALID_ID, phone="13800138000",
+                                                           address="幸福小区1栋")])
+    stored = earlier.petitioner_links.get().petitioner
+    response = client.post(URL, form(name="王五", phone=PHONE, address="别处"))
+    assert response.status_code == 302
+    stored.refresh_from_db()
+    assert (stored.name, stored.phone, stored.address) == ("张三", "13800138000", "幸福小区1栋")
+    online = Petition.objects.exclude(pk=earlier.pk).get()
+    person = online.petitioner_links.get().petitioner
+    assert person.pk != stored.pk and person.name == "王五"
+    assert person.id_number_index == stored.id_number_index
