@@ -23,6 +23,7 @@ from xinfang.petitions.models import Category
 
 from .classifier import registry
 from .classifier.labels import label_map
+from .classifier.text import memoised
 from .classifier.text import words as model_words
 
 jieba.setLogLevel(logging.WARNING)
@@ -114,9 +115,13 @@ def _classifier_suggestions(loaded, title: str, content: str, limit: int) -> lis
     if not mapping:
         return None
     title, content = normalise(title), normalise(content)
+    with memoised():  # the text is segmented once for the check, the model and the top words
+        return _ranked(loaded.classifier, mapping, title, content, limit)
+
+
+def _ranked(model, mapping, title: str, content: str, limit: int) -> list[Suggestion]:
     if not any(len(w) >= 2 for w in (*model_words(title), *model_words(content))):
         return []  # not a single word to read: no suggestion, as the keyword scorer
-    model = loaded.classifier
     probabilities = model.predict_proba([title], [content])[0]
     merged: dict[str, list] = {}  # two labels may map to one category: their confidences add up
     for label, p in zip(model.classes_, probabilities, strict=True):

@@ -20,6 +20,7 @@ from sklearn.model_selection import StratifiedGroupKFold
 from xinfang.common.text import normalise
 
 from .model import TextClassifier
+from .text import memoised
 
 _NOT_TEXT = re.compile(r"[\W_]+")
 
@@ -73,9 +74,10 @@ def cross_validate(titles: list[str], contents: list[str], labels: list[str], *,
     predicted = np.empty(len(y), dtype=object)
     splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
     titles_a, contents_a = np.array(titles, dtype=object), np.array(contents, dtype=object)
-    for train, test in splitter.split(np.zeros(len(y)), y, groups):
-        model = make().fit(list(titles_a[train]), list(contents_a[train]), list(y[train]))
-        predicted[test] = model.predict(list(titles_a[test]), list(contents_a[test]))
+    with memoised():
+        for train, test in splitter.split(np.zeros(len(y)), y, groups):
+            model = make().fit(list(titles_a[train]), list(contents_a[train]), list(y[train]))
+            predicted[test] = model.predict(list(titles_a[test]), list(contents_a[test]))
     predicted = predicted.astype(str)
     per_class = f1_score(y, predicted, labels=classes, average=None, zero_division=0)
     matrix = confusion_matrix(y, predicted, labels=classes)

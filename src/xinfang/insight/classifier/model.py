@@ -8,7 +8,8 @@ small categories count as much as large ones, which is what macro-F1 rewards):
    more often the word occurs in that class's texts than in the others'), and a binary linear SVM
    per class on the scaled features;
 2. **characters** (1- to 3-grams of the same text, title twice; no segmentation errors, robust to
-   new words and typos): TF-IDF with sublinear tf, a multi-class linear SVM.
+   new words and typos): hashed into 2^21 buckets (no vocabulary held in memory or stored), the
+   buckets seen in at least two texts kept, TF-IDF with sublinear tf, a multi-class linear SVM.
 
 Each view's decision values are divided by their spread on the training texts and the two are
 added (`decision_function`). Confidences (`predict_proba`) are a softmax of those summed values
@@ -23,15 +24,17 @@ import io
 
 import joblib
 import numpy as np
+from scipy import sparse
 from scipy.optimize import minimize_scalar
 from scipy.special import log_softmax, softmax
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer, TfidfVectorizer
 from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 
 from .text import words
 
-FORMAT = 1  # bumped when a stored model can no longer be read by this code
+FORMAT = 2  # bumped when a stored model can no longer be read by this code
+CHAR_BUCKETS = 1 << 21  # hashed character n-grams (about 1M distinct in 5,000 texts: few collisions)
 
 
 def _identity(tokens):  # analyzer of pre-tokenised documents (module level: picklable)
@@ -55,16 +58,16 @@ class TextClassifier:
     # ---- inputs ----------------------------------------------------------------------------------
 
     @staticmethod
-    def _word_docs(titles, contents) -> list[list[str]]:
-        out = []
+    def _word_docs(titles, contents):
+        """One token list per text, generated (the lists of 5,000 texts are never all held at once)."""
         for title, content in zip(titles, contents, strict=True):
             tw = words(title) if title else []
-            out.append(tw + tw + (words(content) if content else []))
-        return out
+            yield tw + tw + (words(content) if content else [])
 
     @staticmethod
-    def _char_docs(titles, contents) -> list[str]:
-        return [f"{t} | {t} | {c}" if t else c for t, c in zip(titles, contents, strict=True)]
+    def _char_docs(titles, contents):
+        for t, c in zip(titles, contents, strict=True):
+            yield f"{t} | {t} | {c}" if t else c
 
     # ---- the two views ---------------------------------------------------------------------------
 
@@ -121,12 +124,18 @@ class TextClassifier:
             raise ValueError("at least two different labels are needed")
         y_idx = np.searchsorted(self.classes_, labels)
         self.word_vectorizer_ = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, dtype=np.float32)
-        self.char_vectorizer_ = TfidfVectorizer(analyzer="char", ngram_range=tuple(self.char_ngrams),
-                                                min_df=self.char_min_df if len(labels) >= 50 else 1,
-                                                sublinear_tf=True, dtype=np.float32)
         xw = self.word_vectorizer_.fit_transform(self._word_docs(titles, contents)).tocsr()
-        xc = self.char_vectorizer_.fit_transform(self._char_docs(titles, contents)).tocsr()
-        self.char_vectorizer_.stop_words_ = None  # the terms cut by min_df: not needed, large when pickled
+        # characters: hashed counts (no vocabulary of every n-gram in memory or in the stored model),
+        # the buckets seen in at least `char_min_df` texts kept, then TF-IDF
+        counts = self._char_hasher().transform(self._char_docs(titles, contents))
+        counts.sum_duplicates()
+        df = np.bincount(counts.indices, minlength=CHAR_BUCKETS)
+        self.char_columns_ = np.flatnonzero(df >= (self.char_min_df if len(labels) >= 50 else 1)).astype(np.int32)
+        del df
+        self._remap = None
+        self.char_tfidf_ = TfidfTransformer(sublinear_tf=True)
+        xc = self.char_tfidf_.fit_transform(self._select(counts)).astype(np.float32).tocsr()
+        del counts
         self.views_ = self._views_with_scales(xw, xc, y_idx)
         self.temperature_ = self._fit_temperature(xw, xc, y_idx)
         self._word_names = None
@@ -151,9 +160,27 @@ class TextClassifier:
 
         return float(minimize_scalar(loss, bounds=(0.05, 20.0), method="bounded").x)
 
+    def _char_hasher(self) -> HashingVectorizer:
+        return HashingVectorizer(analyzer="char", ngram_range=tuple(self.char_ngrams), n_features=CHAR_BUCKETS,
+                                 alternate_sign=False, norm=None, dtype=np.float32)
+
+    def _select(self, counts):
+        """The kept buckets of hashed counts, as columns 0..len(char_columns_)-1."""
+        if self._remap is None:
+            remap = np.full(CHAR_BUCKETS, -1, dtype=np.int32)
+            remap[self.char_columns_] = np.arange(len(self.char_columns_), dtype=np.int32)
+            self._remap = remap
+        counts = counts.tocsr()
+        cols = self._remap[counts.indices]
+        keep = cols >= 0
+        rows = np.repeat(np.arange(counts.shape[0], dtype=np.int32), np.diff(counts.indptr))
+        return sparse.csr_matrix((counts.data[keep], (rows[keep], cols[keep])),
+                                 shape=(counts.shape[0], len(self.char_columns_)), dtype=np.float32)
+
     def _features(self, titles, contents):
         xw = self.word_vectorizer_.transform(self._word_docs(titles, contents)).tocsr()
-        xc = self.char_vectorizer_.transform(self._char_docs(titles, contents)).tocsr()
+        counts = self._char_hasher().transform(self._char_docs(titles, contents))
+        xc = self.char_tfidf_.transform(self._select(counts)).astype(np.float32).tocsr()
         return xw, xc
 
     def decision_function(self, titles: list[str], contents: list[str]) -> np.ndarray:
@@ -188,6 +215,7 @@ class TextClassifier:
     def __getstate__(self):
         state = dict(self.__dict__)
         state["_word_names"] = None  # rebuilt on first use
+        state["_remap"] = None
         return state
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from functools import lru_cache
+from contextlib import contextmanager
 
 import jieba
 
@@ -42,12 +42,32 @@ def _initialise() -> None:
             _initialised = True
 
 
-@lru_cache(maxsize=16384)
+_memo: dict[str, tuple[str, ...]] | None = None  # on during cross-validation only (`memoised`)
+
+
 def _cut(text: str) -> tuple[str, ...]:
     _initialise()
     return tuple(w for w in jieba.lcut(text) if not _JUNK.match(w))
 
 
 def words(text: str) -> list[str]:
-    """jieba's words of `text` (cached: cross-validation segments each text once, not once per fold)."""
-    return list(_cut(text))
+    """jieba's words of `text`."""
+    memo = _memo
+    if memo is None:
+        return list(_cut(text))
+    found = memo.get(text)
+    if found is None:
+        found = memo[text] = _cut(text)
+    return list(found)
+
+
+@contextmanager
+def memoised():
+    """Segment each text once inside the block (cross-validation trains on every text several times);
+    outside it nothing is kept (training and suggestions keep no copy of the texts' words)."""
+    global _memo
+    previous, _memo = _memo, ({} if _memo is None else _memo)
+    try:
+        yield
+    finally:
+        _memo = previous
