@@ -38,6 +38,7 @@ WEB = {
                                         city=CLERK_CITY | INFORMANT_404),
     "web:reception_booking_cancel": E(MANAGE, fill=B, method="POST", scoped=True, ok=POST_OK, deny=403,
                                       city=INFORMANT_404),
+    "web:reception_booking_find": E(STAFF, query="reference=YY-0000-0000"),  # unknown: the form says so
     "web:field_visits": E(STAFF),
     "web:field_visit_new": E(STAFF),
     "web:field_visit": E(SEE_UNIT, fill=V, scoped=True),
@@ -62,6 +63,7 @@ API = {
     ("POST", "/reception-bookings/{booking_id}/register"): E(CLERK, fill={"booking_id": "reception_booking"},
                                                              method="POST", scoped=True, ok=422, deny=NO,
                                                              body="register", city=CLERK_CITY_API),
+    ("GET", "/reception-bookings"): E(STAFF, query="reference=YY-0000-0000", ok=404, deny=404),
     ("POST", "/field-visits"): E(MANAGE, method="POST", ok=422, deny=frozenset({403, 422}), body="field_visit"),
     ("GET", "/field-visits/{visit_id}"): E(SEE_UNIT, fill=V, scoped=True),
     ("POST", "/field-visits/{visit_id}/matters"): E(SEE_UNIT, fill=V, method="POST", scoped=True, ok=422,
