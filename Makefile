@@ -81,6 +81,8 @@ BULLETIN_PETITIONS ?= 1000000
 bench: setup
 	$(BIN)/python -m bench --only search
 	$(BIN)/python -m bench --only bulletin --petitions $(BULLETIN_PETITIONS)
+	$(BIN)/python -m bench --only classifier
+	$(BIN)/python -m bench --only repeats
 
 screenshots: setup browser
 	$(BIN)/python docs/screenshots.py
