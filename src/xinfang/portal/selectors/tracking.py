@@ -197,12 +197,12 @@ def undelivered_opinion(p: Petition) -> bool:
 
 def documents(p: Petition) -> list[DocumentRow]:
     """The documents addressed to the petitioner (never the 办结报告 sent to the assigning office)."""
-    rows = []
-    for doc in IssuedDocument.objects.filter(petition=p).select_related("unit").order_by("created_at", "id"):
-        if not carries_identity(doc.kind):
-            continue
-        rows.append(DocumentRow(doc, doc.get_kind_display(), timezone.localtime(doc.created_at).date(),
-                                sealed(p, doc)))
+    docs = [d for d in IssuedDocument.objects.filter(petition=p).select_related("unit") if carries_identity(d.kind)]
+    # dated by the move that issued it (the job that renders the file may run later)
+    issued = dict(PetitionEvent.objects.filter(pk__in=[d.event_id for d in docs if d.event_id]).values_list("pk", "at"))
+    rows = [DocumentRow(d, d.get_kind_display(), timezone.localtime(issued.get(d.event_id) or d.created_at).date(),
+                        sealed(p, d)) for d in docs]
+    rows.sort(key=lambda r: (r.date, r.doc.pk))
     return rows
 
 
