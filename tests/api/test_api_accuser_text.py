@@ -70,7 +70,7 @@ def test_outside_the_chain_free_text_is_masked(accusation, clients, outsider):
     for q in (NAME, PHONE, ID):
         assert accusation["id"] not in [row["id"] for row in api.get("/petitions", params={"q": q}).json()["results"]]
 
-    assert api.get(f"/petitions/{accusation['id']}/similar").json() == []
+    assert api.get(f"/petitions/{accusation['id']}/similar", params={"all": 1}).json() == {"candidates": []}
     stored = Petition.objects.get(pk=accusation["id"])
     assert (stored.title, stored.content, stored.demands) == (TITLE, CONTENT, DEMANDS)  # nothing stored changed
 
@@ -87,13 +87,18 @@ def test_inside_the_chain_free_text_is_whole(accusation, clients, insider):
     assert [row["title"] for row in listed if row["id"] == accusation["id"]] == [TITLE]
 
 
-def test_the_similar_list_of_the_chain_shows_whole_titles(accusation, clients, petition_body):
-    """同一信访人: inside the chain another petition of the accuser links the accusation, title whole."""
-    body = petition_body(title="停车费", petitioners=[{"name": NAME, "id_number": ID, "phone": PHONE}])
+def test_the_similar_candidates_of_the_chain_link_the_accusation(accusation, clients, petition_body):
+    """同人同事: inside the chain the accuser's later petition about the same matter has the accusation as
+    a repeat candidate; outside the chain it has none, and no answer names the accuser."""
+    body = petition_body(title="再次检举吃拿卡要", content=CONTENT,
+                         petitioners=[{"name": NAME, "id_number": ID, "phone": PHONE}])
     appeal = clients("demo_clerk").post("/petitions", body).json()
-    similar = clients("demo_clerk").get(f"/petitions/{appeal['id']}/similar").json()
-    assert [(s["id"], s["title"]) for s in similar] == [(accusation["id"], TITLE)]
-    assert clients("demo_reviewer").get(f"/petitions/{appeal['id']}/similar").json() == []
+    inside = clients("demo_clerk").get(f"/petitions/{appeal['id']}/similar", params={"all": 1})
+    assert [(c["id"], c["kind"]) for c in inside.json()["candidates"]] == [(accusation["id"], "repeat")]
+    outside = clients("demo_reviewer").get(f"/petitions/{appeal['id']}/similar", params={"all": 1})
+    assert accusation["id"] not in [c["id"] for c in outside.json().get("candidates", [])]
+    for r in (inside, outside):
+        assert not any(x in r.body.decode() for x in (NAME, ID, PHONE))
 
 
 def test_the_kpi_drill_down_lists_masked_titles(accusation, clients):

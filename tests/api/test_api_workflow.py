@@ -127,7 +127,8 @@ def test_list_detail_similar(clients, registered):
     assert page["count"] == 2 and page["page_size"] == 1 and len(page["results"]) == 1
     r = clerk.get(f"/petitions/{second['id']}/similar")
     assert r.status == 200
-    assert [row["id"] for row in r.json()] == [first["id"]]  # same petitioner (同人)
+    found = [(c["id"], c["kind"]) for c in r.json()["candidates"]]
+    assert found == [(first["id"], "repeat")]  # the same petitioner, the same matter (同人同事)
     detail = clerk.get(f"/petitions/{first['id']}").json()
     assert detail["number"] == first["number"] and "query_code" not in detail
 
@@ -138,8 +139,10 @@ def test_similar_never_links_a_hidden_accuser(clients, registered):
     # the district government sees both (jurisdiction) but is outside the accusation's handling chain
     outsider = clients("demo_reviewer")
     assert outsider.get(f"/petitions/{accusation['id']}").json()["petitioners_hidden"] is True
-    assert outsider.get(f"/petitions/{accusation['id']}/similar").json() == []
-    assert accusation["id"] not in [p["id"] for p in outsider.get(f"/petitions/{appeal['id']}/similar").json()]
+    assert outsider.get(f"/petitions/{accusation['id']}/similar", params={"all": 1}).json() == {"candidates": []}
+    seen = outsider.get(f"/petitions/{appeal['id']}/similar", params={"all": 1}).json()["candidates"]
+    assert accusation["id"] not in [c["id"] for c in seen]
     # the receiving office, inside the chain, sees the link
     inside = clients("demo_dispatcher")
-    assert [p["id"] for p in inside.get(f"/petitions/{appeal['id']}/similar").json()] == [accusation["id"]]
+    seen = inside.get(f"/petitions/{appeal['id']}/similar", params={"all": 1}).json()["candidates"]
+    assert accusation["id"] in [c["id"] for c in seen]
