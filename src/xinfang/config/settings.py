@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "xinfang.insight",
     "xinfang.insight.similarity",
     "xinfang.insight.hotspots",
+    "xinfang.insight.feedback",
     "xinfang.api",
     "xinfang.portal",
     "xinfang.portal.open311",

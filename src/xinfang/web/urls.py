@@ -17,6 +17,7 @@ urlpatterns = [
     path("queue/<slug:key>/", home.queue_view, name="queue"),
     path("petitions/<int:petition_id>/", petitions.petition_detail_view, name="petition"),
     path("petitions/<int:petition_id>/act/<slug:action>/", petitions.petition_act_view, name="act"),
+    path("petitions/<int:petition_id>/similar/decide/", petitions.petition_similar_decide_view, name="similar_decide"),
     # 包案 (leader case ownership)
     path("petitions/<int:petition_id>/ownership/", oversight_views.ownership_assign_view, name="ownership_assign"),
     path("petitions/<int:petition_id>/ownership/end/", oversight_views.ownership_end_view, name="ownership_end"),
@@ -27,6 +28,7 @@ urlpatterns = [
     path("intake/", intake.intake_view, name="intake"),
     path("intake/lookup/", intake.intake_lookup_view, name="intake_lookup"),
     path("intake/repeat/", intake.intake_repeat_view, name="intake_repeat"),
+    path("intake/<slug:channel>/insight/", intake.intake_insight_view, name="intake_insight"),
     path("intake/<slug:channel>/", intake.intake_channel_view, name="intake_channel"),
     path("petitions/<int:petition_id>/receipt/", intake.receipt_view, name="receipt"),
     path("petitions/<int:petition_id>/query-code/", query_code_views.query_code_reissue_view, name="query_code_reissue"),

@@ -13,6 +13,7 @@ import secrets
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,6 +27,11 @@ from xinfang.api import idempotency
 from xinfang.common import crypto
 from xinfang.common.errors import ApplicationError, NotFound
 from xinfang.common.validators import ID_EARLIEST_BIRTH, ID_MESSAGES, ID_PROVINCES
+from xinfang.insight.feedback.services import outcome_record
+from xinfang.insight.selectors import category_suggestions, suggestions_method
+from xinfang.insight.similarity.selectors import Intake, similar_check
+from xinfang.insight.similarity.services import similar_decide
+from xinfang.org.models import Region
 from xinfang.petitions import lookup
 from xinfang.petitions.choices import Status
 from xinfang.petitions.models import Petition
@@ -34,6 +40,8 @@ from xinfang.petitions.selectors import accuser_hidden, petition_get, petition_t
 from .. import intake_forms as forms
 
 SESSION_CODES = "xinfang_query_codes"
+LINK_VALUE = re.compile(r"^(repeat|duplicate):(\d{1,12})$")
+TAKE_VALUE = re.compile(r"^take:([A-Za-z0-9_.-]{1,64})$")
 ROW_KEY = re.compile(r"^p-(\d{1,3})-(id_number|phone|name)$")
 SESSION_CHANNEL = "xinfang_intake_channel"
 FORM_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -86,11 +94,60 @@ def _form_context(request, data: forms.IntakeInput, *, review: forms.Review | No
         "category_options": lookup.category_options(), "region_options": lookup.region_options(request.user),
         "unit_options": lookup.unit_options(request.user), "max_reps": settings.XINFANG["MAX_REPRESENTATIVES"],
         "group_min": settings.XINFANG["GROUP_MIN"], "collective_min": settings.XINFANG["COLLECTIVE_MIN"],
+        "insight": _insight(request, data),
         "lost_files": [f.name for f in data.files] if problems else [],
         "id_check": {"messages": {k: str(m) for k, m in ID_MESSAGES.items()}, "provinces": sorted(ID_PROVINCES),
                      "earliest": ID_EARLIEST_BIRTH.isoformat(), "today": timezone.localdate().isoformat()},
         **forms.choices(),
     }
+
+
+def _links(post) -> list[tuple[str, int]]:
+    """The candidates the clerk chose to link the new petition to ("关联为重复件"), as (kind, id)."""
+    out = []
+    for value in post.getlist("similar_link")[:10]:
+        m = LINK_VALUE.match(value)
+        if m:
+            out.append((m.group(1), int(m.group(2))))
+    return out
+
+
+def _insight(request, data: forms.IntakeInput) -> dict:
+    """issue 12 at intake: the category suggested for the text typed so far, and the repeat/duplicate
+    candidates of the typed petitioners, text and region (only petitions the clerk may see)."""
+    title, content = data.values.get("title", ""), data.values.get("content", "")
+    if not (title or content):
+        return {"suggestions": [], "candidates": [], "typed": False}
+    labels = dict(lookup.category_options())
+    suggestions = [{"code": s.code, "label": labels.get(s.code, s.name), "confidence": s.confidence,
+                    "percent": round(s.confidence * 100), "keywords": s.keywords}
+                   for s in category_suggestions(title=title[:200], content=content[:5000], limit=3)
+                   if s.code in labels]
+    region_code = lookup.region_code(data.values.get("problem_region", "")[:200]) or ""
+    region_id = Region.objects.filter(code=region_code).values_list("pk", flat=True).first() if region_code else None
+    intake = Intake.of_input(title=title[:200], content=content[:5000], petitioners=data.people,
+                             problem_region_id=region_id)
+    post = getattr(data, "post", None)
+    linked = {f"{k}:{pk}" for k, pk in _links(post)} if post is not None else set()
+    candidates = [{"c": c, "value": f"{c.kind}:{c.petition.pk}", "checked": f"{c.kind}:{c.petition.pk}" in linked,
+                   "percent": round(c.score * 100)} for c in similar_check(request.user, intake).candidates[:8]]
+    return {"suggestions": suggestions, "candidates": candidates, "typed": True,
+            "method": suggestions_method() if suggestions else ""}
+
+
+def _record_insight(request, petition, post) -> None:
+    """After registration: whether the suggested category was taken, and the links the clerk chose."""
+    outcome_record(actor=request.user, petition=petition, kind="category",
+                   suggested=post.get("suggested_category", ""), confidence=post.get("suggested_confidence", 0),
+                   chosen=petition.category.code if petition.category_id else "",
+                   method=post.get("suggested_method", ""))
+    for kind, candidate_id in _links(post):
+        try:
+            with transaction.atomic():
+                similar_decide(actor=request.user, petition_id=petition.pk, candidate_id=candidate_id,
+                               kind=kind, decision="confirmed")
+        except ApplicationError as exc:  # e.g. the candidate is later than the petition: registration stands
+            messages.warning(request, _("未能关联相似信访件：%(m)s") % {"m": exc.message})
 
 
 def _confirm_options(data: forms.IntakeInput, review: forms.Review) -> list[dict]:
@@ -128,7 +185,16 @@ def intake_channel_view(request, channel):
     done = idempotency.stored_answer(user=request.user, key=key) if key else None
     if done is not None:  # this form was saved before (back and resubmit): nothing more stored
         return _saved_before(request, done[1]["petition"])
+    if request.POST.get("_insight"):  # 智能提示 without JS: re-render with the suggestions; nothing stored
+        post = request.POST.copy()
+        m = TAKE_VALUE.match(post.get("_insight", ""))
+        if m:
+            post["category"] = dict(lookup.category_options()).get(m.group(1), "")
+        data = forms.IntakeInput.from_post(channel, post, None)
+        data.post = post
+        return render(request, "web/intake/form.html", _form_context(request, data, token=token))
     data = forms.IntakeInput.from_post(channel, request.POST, request.FILES)
+    data.post = request.POST
     review = data.review(request.user)
     if not review.ok:
         return render(request, "web/intake/form.html", _form_context(request, data, review=review,
@@ -139,6 +205,7 @@ def intake_channel_view(request, channel):
     def save():
         petition, code = forms.register(actor=request.user, data=data, review=review)
         created.append(petition.pk)
+        _record_insight(request, petition, request.POST)  # in the registration's transaction
         return 201, {"petition": petition.pk, "code": code}
 
     try:
@@ -192,6 +259,19 @@ def intake_lookup_view(request):
     return render(request, "web/intake/_lookup.html", {
         "matches": matches, "keys": keys, "typed": any(typed.values()), "row": row, "who": typed["name"],
         "total": sum(m.total for m in matches), "open_total": sum(m.open_total for m in matches)})
+
+
+@login_required
+@require_POST
+def intake_insight_view(request, channel):
+    """The 智能提示 panel for the form being typed (htmx): suggested categories and similar petitions."""
+    if channel not in forms.CHANNELS:
+        raise Http404
+    if not forms.clerk_units(request.user):
+        return render(request, "web/intake/forbidden.html", {"active": "intake"}, status=403)
+    data = forms.IntakeInput.from_post(channel, request.POST, None)
+    data.post = request.POST
+    return render(request, "web/intake/_insight.html", {"insight": _insight(request, data), "spec": forms.CHANNELS[channel]})
 
 
 @login_required

@@ -2,12 +2,16 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from xinfang.common.errors import ApplicationError, NotFound
+from xinfang.insight.feedback.services import outcome_record
+from xinfang.insight.similarity.selectors import petition_similar
+from xinfang.insight.similarity.services import may_decide, similar_decide
 from xinfang.org.selectors import units_all
 from xinfang.oversight.selectors import ownership_panel
 from xinfang.petitions import selectors as petition_selectors
@@ -17,6 +21,7 @@ from xinfang.workflow.services import allowed_actions, petition_act
 from xinfang.workflow.transitions import TABLE
 
 from ..action_forms import CAUTION, FORMS, dynamic_choices, handler_choices, parse
+from ..route_suggestions import ROUTE_ACTIONS, route_suggestions
 
 
 def _petition_or_404(request, petition_id):
@@ -47,7 +52,9 @@ def _detail_context(request, petition, *, failed_action=None, error=None, values
         "replies": [texts.reply(r) for r in petition.replies.select_related("unit", "drafted_by", "approved_by")],
         "units": units_all() if needs_units else [],
         "handlers": handler_choices(petition) if needs_handlers else [],
-        "similar": petition_selectors.petitions_similar(request.user, petition, limit=10),
+        "similar": petition_similar(request.user, petition.pk).candidates[:10],
+        "may_decide_similar": may_decide(request.user),
+        "route_suggestions": route_suggestions(petition) if any(a["name"] in ROUTE_ACTIONS for a in actions) else [],
         "attachments": petition.attachments.all(),
         "ownership": ownership_panel(request.user, petition),
         "area_panels": _area_panels(request, petition),
@@ -79,7 +86,11 @@ def petition_act_view(request, petition_id, action):
     petition = _petition_or_404(request, petition_id)
     if action not in TABLE:
         raise Http404
-    params = parse(action, request.POST)
+    post = request.POST
+    if action in ROUTE_ACTIONS and not post.get("unit", "").strip() and post.get("unit_pick"):
+        post = post.copy()  # a suggested unit chosen with its own button (no JS)
+        post["unit"] = post["unit_pick"]
+    params = parse(action, post)
     try:
         version = int(request.POST.get("version", ""))
     except ValueError:
@@ -92,5 +103,35 @@ def petition_act_view(request, petition_id, action):
         petition = _petition_or_404(request, petition_id)
         ctx = _detail_context(request, petition, failed_action=action, error=exc, values=request.POST)
         return render(request, "web/petition_detail.html", ctx, status=exc.status)
+    if action in ROUTE_ACTIONS:  # whether the suggested unit was taken (issue 12)
+        outcome_record(actor=request.user, petition=petition, kind="unit", suggested=post.get("suggested_unit", ""),
+                       confidence=post.get("suggested_confidence", 0), chosen=post.get("unit", "").strip(),
+                       method=post.get("suggested_method", ""))
     messages.success(request, _("已完成：%(a)s") % {"a": TABLE[action].label})
+    return redirect("web:petition", petition_id=petition.pk)
+
+
+@login_required
+@require_POST
+def petition_similar_decide_view(request, petition_id):
+    """确认/排除 one repeat or duplicate candidate of the petition (404 outside jurisdiction, 403 without the role)."""
+    petition = _petition_or_404(request, petition_id)
+    try:
+        candidate_id = int(request.POST.get("candidate", ""))
+    except ValueError:
+        candidate_id = 0
+    if candidate_id <= 0:
+        messages.error(request, _("请选择相似信访件。"))
+        return redirect("web:petition", petition_id=petition.pk)
+    try:
+        similar_decide(actor=request.user, petition_id=petition.pk, candidate_id=candidate_id,
+                       kind=request.POST.get("kind", ""), decision=request.POST.get("decision", ""))
+    except NotFound:
+        raise Http404 from None
+    except ApplicationError as exc:
+        if exc.status == 403:
+            raise PermissionDenied(exc.message) from None
+        messages.error(request, exc.message)
+        return redirect("web:petition", petition_id=petition.pk)
+    messages.success(request, _("已记录相似件认定。"))
     return redirect("web:petition", petition_id=petition.pk)

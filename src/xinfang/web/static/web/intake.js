@@ -1,6 +1,20 @@
 // 登记 (intake): ID numbers checked as they are typed, reuse of a known petitioner's stored phone
 // and address, the audited reveal, and the error summary. The rules and the messages of the ID
 // check are the server's (common/validators.py), handed over in <script id="id-check">.
+// The dispatcher's 转送/交办 form (petition page): a suggested unit's button fills the unit field
+// (issue 12); without JS the same button routes to that unit.
+document.addEventListener("click", function (ev) {
+  "use strict";
+  var b = ev.target.closest && ev.target.closest("[data-fill-unit]");
+  if (!b || !b.form) return;
+  ev.preventDefault();
+  var input = b.form.elements.unit;
+  if (input && input.tagName) {
+    input.value = b.dataset.fillUnit;
+    input.focus();
+  }
+});
+
 (function () {
   "use strict";
   var form = document.getElementById("intake-form");
@@ -202,4 +216,50 @@
       }
     }
   });
+  // 智能提示 (issue 12): the suggested category and the repeat candidates follow the typing; one click
+  // takes a suggested category. Without JS the panel's buttons re-render the form instead.
+  var panel = document.getElementById("insight-panel");
+  if (panel) {
+    var timer = null;
+    var refresh = function () {
+      var body = new FormData(form);
+      body.delete("attachments");
+      var token = form.querySelector("input[name=csrfmiddlewaretoken]");
+      fetch(panel.dataset.url, {
+        method: "POST", body: body, credentials: "same-origin",
+        headers: {"X-CSRFToken": token ? token.value : "", "HX-Request": "true"},
+      }).then(function (response) {
+        if (!response.ok) return;
+        return response.text().then(function (html) {
+          var doc = new DOMParser().parseFromString(html, "text/html");
+          document.getElementById("insight-body").replaceChildren.apply(
+            document.getElementById("insight-body"), Array.from(doc.body.childNodes).map(function (n) {
+              return document.importNode(n, true);
+            }));
+          panel.dataset.ready = "1";
+        });
+      });
+    };
+    var watched = /^(title|content|problem_region|p-\d+-(id_number|phone|name))$/;
+    form.addEventListener("input", function (ev) {
+      if (!ev.target.name || !watched.test(ev.target.name)) return;
+      panel.dataset.ready = "";
+      clearTimeout(timer);
+      timer = setTimeout(refresh, 600);
+    });
+    panel.addEventListener("click", function (ev) {
+      var b = ev.target.closest("[data-take-category]");
+      if (b) {
+        ev.preventDefault();
+        var input = form.elements.category;
+        input.value = b.dataset.takeCategory;
+        input.dispatchEvent(new Event("change", {bubbles: true}));
+        return;
+      }
+      if (ev.target.closest("#insight-refresh")) {
+        ev.preventDefault();
+        refresh();
+      }
+    });
+  }
 })();
