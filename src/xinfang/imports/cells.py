@@ -152,3 +152,17 @@ def positive_int(value) -> int | None:
         return None
     n = int(m.group(1))
     return n if n >= 1 else None
+
+
+# spaces a pasted or scraped text carries: tabs, full-width spaces (U+3000), NBSP, zero-width spaces, BOMs
+_SPACES = re.compile(r"[ \t\u3000\u00a0\u2000-\u200b\u202f\u205f\ufeff]+")
+
+
+def tidy_text(text: str) -> str:
+    """A long text (反映内容, 诉求) as stored: line ends unified, every run of spaces (tab, U+3000,
+    NBSP …) folded to one, each line trimmed, blank lines dropped; paragraphs kept. Message-board
+    exports start with tab/newline junk and indent with full-width spaces."""
+    if not text:
+        return ""
+    lines = (_SPACES.sub(" ", line).strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    return "\n".join(line for line in lines if line)

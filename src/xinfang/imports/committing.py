@@ -18,6 +18,7 @@ from xinfang.workflow import services as workflow_services
 
 from .checking import ImportResult, rows_validate
 from .errors import RowError
+from .lookups import Lookups
 from .progress import Progress, ticker
 from .reading import Table
 from .rows import ParsedRow
@@ -97,9 +98,11 @@ def _commit_one(parsed: ParsedRow, *, actor, unit: Unit, units: dict[str, Unit])
 
 
 def import_table(table: Table, mapping: dict[str, str], *, actor, unit: Unit, default_channel: str = "",
-                 progress: Progress | None = None, dry_run: bool = False) -> ImportResult:
+                 progress: Progress | None = None, dry_run: bool = False, lookups: Lookups | None = None
+                 ) -> ImportResult:
     """Validate every row; when no row has an error, register them all in one transaction."""
-    checked = rows_validate(table, mapping, unit=unit, default_channel=default_channel, progress=progress)
+    checked = rows_validate(table, mapping, unit=unit, default_channel=default_channel, progress=progress,
+                            lookups=lookups)
     if checked.errors:
         checked.rows = []
         return checked

@@ -11,16 +11,52 @@ from django.utils.translation import gettext as _
 from xinfang.org.models import Region, Unit
 from xinfang.petitions.models import Category
 
+# Category labels of other taxonomies (message boards, older national trees) and the names they go by
+# here: a label is looked up under its own name first, then under these.
+CATEGORY_SYNONYMS = {
+    "卫生计生": ("卫生健康", "卫生"),
+    "医疗卫生": ("卫生健康",),
+    "环境保护": ("环境保护/生态环境", "生态环境"),
+    "生态环境": ("环境保护/生态环境", "环境保护"),
+    "国土资源": ("国土/自然资源", "自然资源"),
+    "自然资源": ("国土/自然资源", "国土资源"),
+    "劳动保障": ("劳动和社会保障",),
+    "人力资源和社会保障": ("劳动和社会保障",),
+    "教育": ("教育文体",),
+    "农业农村": ("农村农业",),
+    "三农": ("农村农业",),
+    "住房城乡建设": ("城乡建设",),
+    "交通": ("交通运输",),
+    "商务": ("商贸旅游",),
+}
+
 
 class Lookups:
-    """Category, region and unit references by code or name; cached per value. DB-backed."""
+    """Category, region and unit references by code or name; cached per value. DB-backed.
 
-    def __init__(self):
+    `category_by_name`: the category column holds labels (a message board's 一级标签): each is matched
+    by name only (a first-level category first, then the only one of that name at any level, then
+    the names in `CATEGORY_SYNONYMS` or a "/"-part of a name such as 环境保护/生态环境); a label that
+    matches nothing leaves the row unclassified instead of failing it (`unmatched` counts them)."""
+
+    def __init__(self, *, category_by_name: bool = False):
         self._cache: dict[tuple[str, str], tuple[str | None, str, str]] = {}
+        self.category_by_name = category_by_name
+        self.unmatched: dict[str, int] = {}
 
     # each returns (code or None, display name, error message)
     def category(self, text: str):
-        return self._cached("category", text, self._category)
+        if self.category_by_name:
+            found = self._cached("category_name", text, self._category_name)
+            if not found[0]:
+                self.unmatched[text] = self.unmatched.get(text, 0) + 1
+            return found
+        found = self._cached("category", text, self._category)
+        if found[0] is None and text in CATEGORY_SYNONYMS:
+            named = self._cached("category_name", text, self._category_name)
+            if named[0]:
+                return named
+        return found
 
     def region(self, text: str):
         return self._cached("region", text, self._region)
@@ -62,6 +98,20 @@ class Lookups:
             return None, "", _("内容分类不存在：%(code)s") % {"code": text}
         return None, "", _("内容分类“%(name)s”对应多个分类（%(list)s），请填写分类代码或完整名称。") % {
             "name": text, "list": "；".join(f"{c.code} {c.full_name()}" for c in candidates[:5])}
+
+    def _category_name(self, text: str):
+        """(code, full name, "") of the category a label names, ("", "", "") when none does."""
+        label = unicodedata.normalize("NFKC", text).strip()
+        qs = Category.objects.filter(is_active=True).select_related("parent", "parent__parent")
+        for name in (label, *CATEGORY_SYNONYMS.get(label, ())):
+            found = list(qs.filter(name=name).order_by("level", "path")[:2])
+            if found and (len(found) == 1 or found[0].level < found[1].level):
+                return found[0].code, found[0].full_name(), ""
+        # a name made of alternatives: 环境保护/生态环境, 国土/自然资源
+        for c in qs.filter(name__contains=label).order_by("level", "path"):
+            if label in re.split(r"\s*[/／、]\s*", c.name):
+                return c.code, c.full_name(), ""
+        return "", "", ""
 
     def _region(self, text: str):
         found = Region.objects.filter(code=text).first()

@@ -104,3 +104,8 @@ def mapping_from_columns(headers: list[str], chosen: dict[int, str]) -> dict[str
                 "label": field_label(name), "a": mapping[name], "b": headers[i]}, "invalid", "mapping")
         mapping[name] = headers[i]
     return {name: mapping[name] for name in FIELD_ORDER if name in mapping}
+
+
+def board_shaped(mapping: dict[str, str]) -> bool:
+    """A message-board export (留言详情, 留言主题 …): its rows came in online."""
+    return any(header_key(mapping.get(name, "")).startswith("留言") for name in ("content", "title"))

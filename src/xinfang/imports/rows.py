@@ -33,6 +33,7 @@ from .cells import (
     choice_table,
     parse_when,
     positive_int,
+    tidy_text,
 )
 from .errors import RowError, RowInvalid
 from .fields import FIELDS, HISTORY_FIELDS, field_label, header_key
@@ -85,7 +86,8 @@ class RowParser:
         self._received_at(row, out, display)
         self._channel(row, out, display)
         # content, title, demands
-        content = row.text("content")
+        content = tidy_text(row.text("content"))
+        demands = tidy_text(row.text("demands"))
         row.require("content", content, _("请填写反映内容。"))
         if "title" in self.index:
             title = normalise(row.text("title"))
@@ -96,9 +98,9 @@ class RowParser:
             row.err("title", _("标题不能超过200个字。"))
         if len(content) > limits.MAX_CONTENT:
             row.err("content", _("反映内容过长：不能超过%(n)d个字。") % {"n": limits.MAX_CONTENT})
-        if len(row.text("demands")) > limits.MAX_DEMANDS:
+        if len(demands) > limits.MAX_DEMANDS:
             row.err("demands", _("诉求过长：不能超过%(n)d个字。") % {"n": limits.MAX_DEMANDS})
-        out.update(title=title, content=content, demands=row.text("demands"))
+        out.update(title=title, content=content, demands=demands)
         display.update(title=title, content=content, demands=out["demands"])
         # references by code or name
         for name, fn in (("category", self.lookups.category), ("problem_region", self.lookups.region),
@@ -108,7 +110,7 @@ class RowParser:
                 code, shown, message = fn(value)
                 if code is None:
                     row.err(name, message)
-                else:
+                elif code:  # "" : a label the lenient look-up leaves unclassified
                     out[name], display[name] = code, shown
         for name, table, choices in (("nature", self.natures, Nature), ("demand_type", self.demand_types, DemandType)):
             value = row.text(name)
