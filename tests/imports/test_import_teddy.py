@@ -142,3 +142,26 @@ def test_the_real_files(users, name):
     assert "\u3000" not in p.content and "\u00a0" not in p.content
     if name == "messages_labelled.csv":
         assert Petition.objects.filter(category__isnull=False).count() == 300  # every label of the file maps
+
+
+def test_support_of_a_hot_issue_file_is_stored_after_the_import(users, tmp_path):
+    """The hot-issue export carries 点赞数/反对数: the import says how to store them, and
+    `insight.hotspots.support_command` (the `xinfang insight support --csv FILE` sub-command) does."""
+    from xinfang.common.errors import ApplicationError
+    from xinfang.insight.hotspots import support_command
+    from xinfang.insight.hotspots.models import PetitionSupport
+
+    headers = ["留言编号", "留言用户", "留言主题", "留言时间", "留言详情", "反对数", "点赞数"]
+    path = write_csv(tmp_path / "hot.csv", [
+        ["360100", "A324156", "魅力之城小区临街门面油烟直排扰民", "2019-09-05 12:29:01", JUNK + "油烟直排。", "3", "12"],
+        ["360101", "A324157", "A5区劳动东路魅力之城小区油烟扰民", "2019/7/28 12:49:18", "油烟扰民。", "0", "0"]],
+        headers=headers)
+    out, _ = run(path)
+    assert "共导入2件" in out and f"xinfang insight support --csv {path}" in out
+    stdout = io.StringIO()
+    assert support_command.run({"csv": str(path)}, stdout) == 2
+    assert "已记录2件" in stdout.getvalue()
+    assert PetitionSupport.objects.get(petition__external_id="360100").likes == 12
+    assert PetitionSupport.objects.get(petition__external_id="360100").dislikes == 3
+    with pytest.raises(ApplicationError):
+        support_command.run({"csv": str(tmp_path / "absent.csv")}, io.StringIO())
