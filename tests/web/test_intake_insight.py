@@ -209,7 +209,7 @@ def test_routing_records_whether_the_unit_was_taken(org, users, register):
     page = c.get(reverse("web:petition", args=[p.pk]))
     actions = [a["name"] for a in page.context["actions"]]
     action = "assign" if "assign" in actions else "forward"
-    data = {"version": Petition.objects.get(pk=p.pk).version, "unit": "", "unit_pick": "DH-ZJ",
+    data = {"version": Petition.objects.get(pk=p.pk).version, "unit": "DH-ZJ",
             "suggested_unit": "DH-ZJ", "suggested_confidence": "0.9", "suggested_method": "table"}
     if action == "assign":
         data["report_due"] = ""

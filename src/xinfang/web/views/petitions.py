@@ -87,9 +87,6 @@ def petition_act_view(request, petition_id, action):
     if action not in TABLE:
         raise Http404
     post = request.POST
-    if action in ROUTE_ACTIONS and not post.get("unit", "").strip() and post.get("unit_pick"):
-        post = post.copy()  # a suggested unit chosen with its own button (no JS)
-        post["unit"] = post["unit_pick"]
     params = parse(action, post)
     try:
         version = int(request.POST.get("version", ""))

@@ -2,7 +2,7 @@
 // and address, the audited reveal, and the error summary. The rules and the messages of the ID
 // check are the server's (common/validators.py), handed over in <script id="id-check">.
 // The dispatcher's 转送/交办 form (petition page): a suggested unit's button fills the unit field
-// (issue 12); without JS the same button routes to that unit.
+// (issue 12); without JS the clerk types the code shown next to it.
 document.addEventListener("click", function (ev) {
   "use strict";
   var b = ev.target.closest && ev.target.closest("[data-fill-unit]");
