@@ -94,6 +94,7 @@ api.add_router("/", reports.router)
 api.add_router("/", "xinfang.api.routers.documents.router")
 api.add_router("/", "xinfang.api.routers.statistics.router")
 api.add_router("/", "xinfang.api.routers.oversight.router")
+api.add_router("/", "xinfang.api.routers.reply_aid.router")
 for _area in AREAS:
     api.add_router("/", f"xinfang.api.routers.{_area}.router")
 api.add_router("/", docs_assets)
