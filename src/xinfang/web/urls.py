@@ -6,6 +6,7 @@ from .views import account, home, imports, intake, knowledge, manage, petitioner
 from .views import documents as document_views
 from .views import oversight as oversight_views
 from .views import query_code as query_code_views
+from .views import reply_aid as reply_aid_views
 
 app_name = "web"
 urlpatterns = [
@@ -17,6 +18,8 @@ urlpatterns = [
     path("queue/<slug:key>/", home.queue_view, name="queue"),
     path("petitions/<int:petition_id>/", petitions.petition_detail_view, name="petition"),
     path("petitions/<int:petition_id>/act/<slug:action>/", petitions.petition_act_view, name="act"),
+    path("petitions/<int:petition_id>/reply-aid/", reply_aid_views.reply_aid_panel_view, name="reply_aid"),
+    path("petitions/<int:petition_id>/reply-check/", reply_aid_views.reply_check_view, name="reply_check"),
     path("petitions/<int:petition_id>/similar/decide/", petitions.petition_similar_decide_view, name="similar_decide"),
     # 包案 (leader case ownership)
     path("petitions/<int:petition_id>/ownership/", oversight_views.ownership_assign_view, name="ownership_assign"),
