@@ -50,7 +50,7 @@ def test_the_drafting_form_has_the_panel_and_the_check_button(cases, as_user):
     p = cases["target"]
     html = as_user("demo_handler").get(f"/petitions/{p.pk}/").content.decode()
     assert f'hx-get="/petitions/{p.pk}/reply-aid/"' in html
-    assert f'formaction="/petitions/{p.pk}/reply-check/"' in html
+    assert f'hx-post="/petitions/{p.pk}/reply-check/"' in html
     assert "检查草稿" in html
 
 
@@ -120,3 +120,26 @@ def test_anonymous_methods_and_absent(cases, as_user):
     assert c.get(f"/petitions/{p.pk}/reply-check/").status_code == 405
     assert c.post(f"/petitions/{p.pk}/reply-aid/").status_code == 405
     assert c.get("/petitions/999999/reply-aid/").status_code == 404
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_in_the_browser_panel_loads_and_check_button_stays_on_the_page(cases, login, live_server):
+    p = cases["target"]
+    page = login("demo_handler")
+    page.goto(f"{live_server.url}/petitions/{p.pk}/")
+    page.click("summary[data-action=draft_reply]")
+    form = page.locator("form[action$='/act/draft_reply/']")
+    form.locator(".reply-aid .kb-results ol.reply-similar").wait_for()
+    assert cases["answered"].number in form.locator(".reply-aid").inner_text()
+    form.locator("textarea[name=text]").fill("已处理。")
+    form.locator("button.reply-check-button").click()
+    form.locator("[data-flag=basis_missing]").wait_for()
+    assert form.locator("[data-flag=outcome_missing]").count() == 1
+    assert page.url == f"{live_server.url}/petitions/{p.pk}/"
+    form.locator("select[name=outcome]").select_option("support")
+    form.locator("textarea[name=text]").fill(GOOD["text"])
+    form.locator("textarea[name=basis]").fill(GOOD["basis"])
+    form.locator("button.reply-check-button").click()
+    form.locator("[data-flag=none]").wait_for()
+    assert Petition.objects.get(pk=p.pk).replies.count() == 0
