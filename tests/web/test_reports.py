@@ -199,3 +199,47 @@ def test_unit_filter_with_a_nul_byte_is_refused_not_a_crash(as_user, users):
     with pytest.raises(ApplicationError) as exc:
         resolve_unit(users["demo_analyst"], "DH\x00")
     assert exc.value.field == "unit"
+
+
+FUMES = [
+    ("魅力之城小区临街门面油烟直排扰民", "魅力之城小区底层餐馆油烟直排，居民无法开窗。"),
+    ("劳动东路魅力之城小区底层餐馆油烟扰民", "魅力之城小区一楼餐馆油烟和噪音严重影响休息。"),
+    ("魅力之城小区一楼夜宵摊油烟噪音扰民", "魅力之城小区一楼夜宵摊营业到凌晨，油烟噪音扰民。"),
+    ("魅力之城小区商铺无排烟管道到处油烟味", "魅力之城小区商铺没有排烟管道，小区里到处是油烟。"),
+]
+
+
+@pytest.fixture
+def fumes(register):
+    from xinfang.petitions.services import PetitionerInput
+
+    now = timezone.now()
+    return [register(title=t, content=c, petitioners=[PetitionerInput(name=f"王{'一二三四'[i]}")],
+                     received_at=now - dt.timedelta(hours=2 + i))[0] for i, (t, c) in enumerate(FUMES)]
+
+
+@pytest.mark.django_db
+def test_dashboard_hot_issues_are_the_hot_spots(fumes, as_user, users):
+    """热点问题: insight's hot spots of the period (title, 热度, 件次 and 人次), linking to the hot spots page
+    for the same days; the xlsx sheet has the same rows; another district's analyst sees none of them."""
+    from openpyxl import load_workbook
+
+    from xinfang.insight.hotspots.selectors import hotspots_for
+
+    c = as_user("demo_analyst")
+    today = timezone.localdate()
+    q = {"from": (today - dt.timedelta(days=30)).isoformat(), "to": today.isoformat()}
+    html = c.get("/reports/dashboard/", q).content.decode()
+    _p, spots = hotspots_for(users["demo_analyst"], date_from=today - dt.timedelta(days=30), date_to=today)
+    assert spots and spots[0].items == 4
+    section = html.split("data-hot-spots", 1)[1].split("</ol>", 1)[0]
+    assert f"?from={q['from']}&amp;to={q['to']}" in section and 'href="/hotspots/' in section
+    top = spots[0]
+    assert top.title in section and f"{top.score:.1f}" in section and "4件 · 4人次" in section
+    r = c.get("/reports/dashboard/", {**q, "export": "xlsx"})
+    wb = load_workbook(io.BytesIO(b"".join(r.streaming_content)))
+    sheet = [tuple(cell.value for cell in row) for row in wb["热点问题"].iter_rows()]
+    assert sheet[0] == ("排名", "热点", "热度", "件次", "人次")
+    assert sheet[1][:2] == (1, top.title) and sheet[1][3:] == (4, 4) and round(sheet[1][2], 3) == round(top.score, 3)
+    other = as_user("demo_analyst2").get("/reports/dashboard/", q).content.decode()
+    assert "魅力之城" not in other and "本期无数据" in other.split("data-hot-spots", 1)[1].split("</ol>", 1)[0]

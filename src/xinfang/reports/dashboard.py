@@ -6,15 +6,16 @@ import datetime as dt
 
 from django.utils import timezone
 
+from xinfang.insight.hotspots.selectors import hotspots_for
 from xinfang.org.models import Unit
-from xinfang.petitions.models import Category
 
 from . import statistics as st
 
 
 def dashboard_figures(user, period: st.Period, unit: Unit | None, now: dt.datetime) -> dict:
     """Every figure of the dashboard: totals this period and a year earlier, the monthly trend, the
-    tables by unit, category and region, and the hot issues."""
+    tables by unit, category and region, the hot spots (热点问题: insight's clusters of one matter) and
+    the titles most written in the last 30 days."""
     prev = period.same_period_last_year()
     dims = ("unit", "category", "region")
     today = timezone.localtime(now).date()
@@ -32,12 +33,6 @@ def dashboard_figures(user, period: st.Period, unit: Unit | None, now: dt.dateti
     for m in st.Period(first, today).months():
         label, old_label = f"{m.start:%Y-%m}", f"{st.add_months(m.start, -12):%Y-%m}"
         trend.append((label, months.get((label,), st.Counts())["items"], months.get((old_label,), st.Counts())["items"]))
-    by_category: dict[int, int] = {}
-    for (_u, cat, _r), counts in cur_g.items():
-        if cat is not None:
-            by_category[cat] = by_category.get(cat, 0) + counts["items"]
-    top = sorted(by_category.items(), key=lambda kv: (-kv[1], kv[0]))[:8]
-    cats = Category.objects.select_related("parent__parent").in_bulk([c for c, _n in top])
     tables = {}
     for index, dim in enumerate(dims):
         rolled = st.Rollup(dim, st.anchor_region(user, unit) if dim == "region" else None)
@@ -45,6 +40,11 @@ def dashboard_figures(user, period: st.Period, unit: Unit | None, now: dt.dateti
         rows, _r = st.rollup(dim, cur_g, index=index, rolled=rolled)
         tables[dim] = sorted((r for r in rows.values() if r.counts["items"]),
                              key=lambda r: (-r.counts["items"], r.sort))
+    # the hot spots (热点问题) of the period, at most its last three years (insight computes no longer span);
+    # cached for a few minutes per user and question, like the hot spots page
+    spots_period = st.Period(max(period.start, period.end - dt.timedelta(days=3 * 366)), period.end)
+    hot_spots = hotspots_for(user, date_from=spots_period.start, date_to=spots_period.end, top=8, unit=unit,
+                             cached=True)[1]
     return {"cur": st._sum(cur_g.values()), "old": old, "trend": trend,
-            "tables": tables, "hot": [(cats[c], n) for c, n in top if c in cats], "recent": recent,
-            "hot_titles": hot_titles}
+            "tables": tables, "recent": recent,
+            "hot_titles": hot_titles, "hot_spots": hot_spots, "spots_period": spots_period}

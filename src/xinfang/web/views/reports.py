@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from xinfang.audit.services import audit_record
 from xinfang.common.errors import ApplicationError
 from xinfang.common.http import attachment
+from xinfang.insight.hotspots import selectors as hotspot_selectors
 from xinfang.org.jurisdiction import visible_units
 from xinfang.org.models import Region, Unit
 from xinfang.petitions.choices import Channel, Nature, VisitKind
@@ -290,9 +291,10 @@ def dashboard_view(request):
         "active": "dashboard", "errors": errors, "period": period, "unit_code": unit_code or "",
         "date_from": period.start.isoformat(), "date_to": period.end.isoformat(), "units": _unit_options(user),
         "tiles": tiles, "volume": volume, "svg": {k: mark_safe(v) for k, v in svg.items()},  # SVG rendered here from escaped labels
-        "hot_categories": [{"name": c.full_name(), "n": n,
-                            "q": _query(period, unit_code, dim="category", key=c.code)} for c, n in f["hot"]],
         "hot_titles": f["hot_titles"], "recent": f["recent"],
+        "hot_spots": f["hot_spots"], "spots_period": f["spots_period"],
+        "spots_q": urlencode({"from": f["spots_period"].start.isoformat(), "to": f["spots_period"].end.isoformat()}),
+        "spots_link": hotspot_selectors.may_see(user),
         "thresholds": (low, high), "as_of": timezone.localtime(now),
         "unit_rows": [{"label": r.label, "items": r.counts["items"],
                        "q": _query(period, unit_code, dim="unit", key=r.key, measure="items"),
@@ -350,8 +352,8 @@ def _dashboard_sheets(user, f: dict, period: st.Period, unit: Unit | None, now: 
               [[r.label, r.counts["items"], *[_number(k["value"]) for k in st.kpi_values(r.counts)
                                               if k["kind"] == "rate" and k["key"] != "repeat_rate"],
                 r.counts["rep_overdue"]] for r in tables["unit"]]),
-        Sheet(_("热点问题"), [(_("排名"), 6), (_("内容分类"), 36), (_("件次"), 8)],
-              [[i, c.full_name(), n] for i, (c, n) in enumerate(f["hot"], start=1)]),
+        Sheet(_("热点问题"), [(_("排名"), 6), (_("热点"), 48), (_("热度"), 8, RATE_FORMAT), (_("件次"), 8), (_("人次"), 8)],
+              [[s.rank, s.title, s.score, s.items, s.person_times] for s in f["hot_spots"]]),
         Sheet(_("反映较多的事项"), [(_("排名"), 6), (_("标题"), 48), (_("件次"), 8)],
               [[i, t, n] for i, (t, n) in enumerate(f["hot_titles"], start=1)]),
     ]
