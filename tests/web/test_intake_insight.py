@@ -129,6 +129,7 @@ def test_petition_page_shows_candidates_with_confirm_and_reject(users, register)
     assert r.status_code == 200
     cands = r.context["similar"]
     assert [(c.petition.pk, c.kind) for c in cands][:1] == [(earlier.pk, "repeat")]
+    assert earlier.pk not in [s.pk for s in r.context["similar_others"]]  # listed once, as a candidate
     html = r.content.decode()
     assert reverse("web:similar_decide", args=[later.pk]) in html
     assert 'value="confirmed"' in html and 'value="rejected"' in html

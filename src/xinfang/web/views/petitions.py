@@ -52,7 +52,7 @@ def _detail_context(request, petition, *, failed_action=None, error=None, values
         "replies": [texts.reply(r) for r in petition.replies.select_related("unit", "drafted_by", "approved_by")],
         "units": units_all() if needs_units else [],
         "handlers": handler_choices(petition) if needs_handlers else [],
-        "similar": petition_similar(request.user, petition.pk).candidates[:10],
+        **_similar_panel(request, petition),
         "may_decide_similar": may_decide(request.user),
         "route_suggestions": route_suggestions(petition) if any(a["name"] in ROUTE_ACTIONS for a in actions) else [],
         "attachments": petition.attachments.all(),
@@ -66,6 +66,15 @@ def _detail_context(request, petition, *, failed_action=None, error=None, values
 def petition_detail_view(request, petition_id):
     petition = _petition_or_404(request, petition_id)
     return render(request, "web/petition_detail.html", _detail_context(request, petition))
+
+
+def _similar_panel(request, petition) -> dict:
+    """Repeat/duplicate candidates (issue 12) with 确认/排除, then the petitioner's other petitions
+    that are not candidates (as before: masked where the accuser is hidden)."""
+    candidates = petition_similar(request.user, petition.pk).candidates[:10]
+    shown = {c.petition.pk for c in candidates}
+    others = [s for s in petition_selectors.petitions_similar(request.user, petition, limit=10) if s.pk not in shown]
+    return {"similar": candidates, "similar_others": others}
 
 
 def _area_panels(request, petition) -> list[tuple[str, dict]]:
