@@ -7,6 +7,7 @@ script maps `xinfang insight train …` to (config/cli.py).
 - `evaluate …same options… [--folds 5]`: cross-validation grouped by normalised text; prints JSON
   {macro_f1, per_class_f1, confusion: {labels, matrix}, n, …}.
 - `hotspots …`: see xinfang.insight.hotspots.cli.
+- `support --csv FILE`: the 点赞数/反对数 of an imported message-board file (xinfang.insight.hotspots.support_command).
 """
 
 from __future__ import annotations
@@ -94,3 +95,18 @@ def hotspots_arguments(parser) -> bool:
         return False
     cli.add_arguments(parser)
     return True
+
+
+def run_support(options, stdout) -> None:
+    from xinfang.insight.hotspots import support_command
+
+    try:
+        support_command.run(options, stdout)
+    except ApplicationError as exc:
+        raise CommandError(exc.message) from None
+
+
+def support_arguments(parser) -> None:
+    from xinfang.insight.hotspots import support_command
+
+    support_command.add_arguments(parser)
