@@ -239,9 +239,10 @@ def test_real_messages_grouped_cross_validation():
     assert result["macro_f1"] >= MACRO_F1_BAR, result
 
 
-# Issue 12 asks for 0.92; this model measures 0.909 (the TF-IDF + LinearSVC baseline 0.889 in the same
-# folds, bench/bench_classifier.py). The test guards what is reached, so a regression fails it.
-MACRO_F1_BAR = 0.905
+# Issue 12 asks for 0.92; this model measures 0.9112 (0.9111 with another fold seed; the TF-IDF +
+# LinearSVC baseline 0.889 in the same folds, bench/bench_classifier.py). The test guards what is
+# reached, so a regression fails it.
+MACRO_F1_BAR = 0.91
 
 
 @pytest.mark.django_db
@@ -290,3 +291,27 @@ def test_retraining_from_routed_petitions(org, register):
     ClassifierModel.objects.all().delete()
     assert classifier_retrain_sweep(sunday)["trained"] is False  # default minimums: not enough petitions
     assert classifier_retrain_sweep(sunday) == {"skipped": True}  # once per night
+
+
+def test_versions_stored_before_search_mode_words_still_read_their_words():
+    """A version pickled before `search_words` existed was trained on jieba's precise words: after loading
+    it must segment the same way (its vocabulary has none of the search mode's shorter words: 公积 of 住房公积金)."""
+    from xinfang.insight.classifier.model import TextClassifier, dumps, loads
+
+    rng = random.Random(3)
+    titles, contents, labels = [], [], []
+    for label in VOCAB:
+        for _ in range(20):
+            titles.append(_text(rng, label, 2))
+            contents.append(_text(rng, label, 6) + "住房公积金，垃圾焚烧，垃圾")
+            labels.append(label)
+    precise = TextClassifier(search_words=False, calibration_folds=0).fit(titles, contents, labels)
+    assert "公积金" in precise.word_vectorizer_.vocabulary_ and "公积" not in precise.word_vectorizer_.vocabulary_
+    before = precise.decision_function(titles[:5], contents[:5]).tolist()
+    del precise.search_words  # as the older code stored it
+    loaded = loads(dumps(precise))
+    assert not hasattr(loaded, "search_words")
+    assert loaded.decision_function(titles[:5], contents[:5]).tolist() == before
+    searching = TextClassifier(calibration_folds=0).fit(titles, contents, labels)
+    assert "公积金" in searching.word_vectorizer_.vocabulary_ and "公积" in searching.word_vectorizer_.vocabulary_
+    assert searching.predict(titles[:3], contents[:3]).tolist() == labels[:3]

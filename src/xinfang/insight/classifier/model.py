@@ -3,7 +3,8 @@
 Views (each a one-vs-rest linear SVM with class weights inversely proportional to class size, so
 small categories count as much as large ones, which is what macro-F1 rewards):
 
-1. **words** (jieba, the title counted twice): TF-IDF with sublinear tf, then, per class, the NB-SVM
+1. **words** (jieba's search-engine mode: the words and the shorter words inside long ones; the
+   title counted twice): TF-IDF with sublinear tf, then, per class, the NB-SVM
    scaling of Wang & Manning (2012): every word's weight multiplied by its log-count ratio (how much
    more often the word occurs in that class's texts than in the others'), and a binary linear SVM
    per class on the scaled features;
@@ -45,7 +46,8 @@ class TextClassifier:
     """fit(titles, contents, labels); predict_proba(titles, contents) -> (n, classes) array."""
 
     def __init__(self, *, word_c: float = 0.5, char_c: float = 1.0, char_ngrams: tuple[int, int] = (1, 3),
-                 char_min_df: int = 2, nb_alpha: float = 1.0, calibration_folds: int = 3, random_state: int = 0):
+                 char_min_df: int = 2, nb_alpha: float = 1.0, calibration_folds: int = 3, random_state: int = 0,
+                 search_words: bool = True):
         self.word_c = word_c
         self.char_c = char_c
         self.char_ngrams = char_ngrams
@@ -53,16 +55,17 @@ class TextClassifier:
         self.nb_alpha = nb_alpha
         self.calibration_folds = calibration_folds
         self.random_state = random_state
+        self.search_words = search_words
         self.format = FORMAT
 
     # ---- inputs ----------------------------------------------------------------------------------
 
-    @staticmethod
-    def _word_docs(titles, contents):
+    def _word_docs(self, titles, contents):
         """One token list per text, generated (the lists of 5,000 texts are never all held at once)."""
+        search = getattr(self, "search_words", False)  # a version stored before the attribute: precise mode
         for title, content in zip(titles, contents, strict=True):
-            tw = words(title) if title else []
-            yield tw + tw + (words(content) if content else [])
+            tw = words(title, search) if title else []
+            yield tw + tw + (words(content, search) if content else [])
 
     @staticmethod
     def _char_docs(titles, contents):

@@ -4,7 +4,9 @@
 U+3000, NBSP, zero-width) folded by `xinfang.common.text.normalise`; the title and the content
 joined by a newline-free separator so that a title never runs into the first sentence.
 
-`words(text)`: jieba's precise mode, whitespace and punctuation-only tokens dropped. A module-level
+`words(text)`: jieba's precise mode, whitespace and punctuation-only tokens dropped; with `search=True`
+jieba's search-engine mode (the precise words plus the shorter words inside long ones, e.g. 公积金 and
+住房公积金), which the classifier reads (+0.002 macro-F1 in grouped CV at two seeds). A module-level
 function so a pickled pipeline refers to it by name (it is loaded again by import, never pickled).
 """
 
@@ -42,22 +44,23 @@ def _initialise() -> None:
             _initialised = True
 
 
-_memo: dict[str, tuple[str, ...]] | None = None  # on during cross-validation only (`memoised`)
+_memo: dict[tuple[bool, str], tuple[str, ...]] | None = None  # on during cross-validation only (`memoised`)
 
 
-def _cut(text: str) -> tuple[str, ...]:
+def _cut(text: str, search: bool) -> tuple[str, ...]:
     _initialise()
-    return tuple(w for w in jieba.lcut(text) if not _JUNK.match(w))
+    cut = jieba.lcut_for_search(text) if search else jieba.lcut(text)
+    return tuple(w for w in cut if not _JUNK.match(w))
 
 
-def words(text: str) -> list[str]:
-    """jieba's words of `text`."""
+def words(text: str, search: bool = False) -> list[str]:
+    """jieba's words of `text` (precise mode; search-engine mode with `search`)."""
     memo = _memo
     if memo is None:
-        return list(_cut(text))
-    found = memo.get(text)
+        return list(_cut(text, search))
+    found = memo.get((search, text))
     if found is None:
-        found = memo[text] = _cut(text)
+        found = memo[(search, text)] = _cut(text, search)
     return list(found)
 
 
