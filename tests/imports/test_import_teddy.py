@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from xinfang.imports.account import IMPORT_ACCOUNT, top_petition_office
+from xinfang.imports.account import IMPORT_ACCOUNT
 from xinfang.imports.cells import tidy_text
 from xinfang.insight.similarity.models import Signature
 from xinfang.org.models import Membership
+from xinfang.org.selectors import top_petition_office
 from xinfang.petitions.models import Petition
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "teddy2020"

@@ -5,25 +5,16 @@ default, the top petition office."""
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case, IntegerField, Value, When
 from django.utils.translation import gettext as _
 
 from xinfang.common.errors import ApplicationError
-from xinfang.org.choices import LEVEL_RANK, Role, UnitKind
-from xinfang.org.models import Membership, Unit
+from xinfang.org.models import Unit
+from xinfang.org.selectors import top_petition_office
+from xinfang.org.services import system_account
 
 from .access import resolve_unit
 
 IMPORT_ACCOUNT = "import"
-
-
-def top_petition_office() -> Unit | None:
-    """The highest active petition office (信访工作机构), else the highest active unit."""
-    rank = Case(*[When(level=lv, then=Value(r)) for lv, r in LEVEL_RANK.items()], default=Value(99),
-                output_field=IntegerField())
-    units = Unit.objects.filter(is_active=True).annotate(level_rank=rank)
-    return (units.filter(kind=UnitKind.PETITION_OFFICE).order_by("level_rank", "path").first()
-            or units.order_by("level_rank", "path").first())
 
 
 def import_account(unit_code: str | None = None):
@@ -38,13 +29,8 @@ def import_account(unit_code: str | None = None):
         unit = top_petition_office()
         if unit is None:
             raise ApplicationError(_("系统中还没有任何单位，无法导入。"), "invalid", "unit")
-    user, created = get_user_model().objects.get_or_create(username=IMPORT_ACCOUNT,
-                                                           defaults={"first_name": "批量导入"})
-    if created:
-        user.set_unusable_password()
-        user.save()
+    user = system_account(IMPORT_ACCOUNT, unit, "批量导入")
     if not user.is_active:
         raise ApplicationError(_("系统账号 %(name)s 已停用。") % {"name": IMPORT_ACCOUNT}, "invalid", "user")
-    Membership.objects.get_or_create(user=user, unit=unit, role=Role.CLERK)
     user = get_user_model().objects.get(pk=user.pk)  # memberships are cached on the instance
     return user, resolve_unit(user, unit.code)

@@ -377,3 +377,15 @@ def user_set_password(*, actor, user_id, password: str):
         user.save(update_fields=["password"])
         audit_record(actor=actor, action="user.set_password", obj=user, data={"username": user.username})
     return user
+
+
+def system_account(username: str, unit: Unit, display_name: str = ""):
+    """The account the system itself registers under (`portal`, `open311`, `import`): no usable password
+    (it cannot sign in), a 登记 (clerk) post at `unit`; created on first use."""
+    user, created = get_user_model().objects.get_or_create(username=username,
+                                                           defaults={"first_name": display_name or username})
+    if created:
+        user.set_unusable_password()
+        user.save()
+    Membership.objects.get_or_create(user=user, unit=unit, role=Role.CLERK)
+    return user

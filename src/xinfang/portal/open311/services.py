@@ -8,7 +8,6 @@ import hashlib
 import secrets
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +15,8 @@ from django.utils.translation import gettext as _
 from xinfang.audit.services import audit_record
 from xinfang.common.errors import ApplicationError
 from xinfang.common.text import clean, has_bad_characters, mask_identifiers
-from xinfang.org.models import Membership, Unit
+from xinfang.org.models import Unit
+from xinfang.org.services import system_account
 from xinfang.petitions.choices import Channel, Nature
 from xinfang.petitions.services import PetitionerInput
 from xinfang.workflow.services import petition_register
@@ -33,15 +33,9 @@ def key_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def system_account(unit: Unit):
-    """The account that registers Open311 requests: no password, a 登记 (clerk) post at `unit`."""
-    user, created = get_user_model().objects.get_or_create(username=SYSTEM_ACCOUNT,
-                                                           defaults={"first_name": "Open311"})
-    if created:
-        user.set_unusable_password()
-        user.save()
-    Membership.objects.get_or_create(user=user, unit=unit, role="clerk")
-    return user
+def open311_account(unit: Unit):
+    """The account that registers Open311 requests: no usable password, a 登记 (clerk) post at `unit`."""
+    return system_account(SYSTEM_ACCOUNT, unit, "Open311")
 
 
 def api_key_create(*, name: str, unit_code: str) -> tuple[ApiKey, str]:
@@ -54,7 +48,7 @@ def api_key_create(*, name: str, unit_code: str) -> tuple[ApiKey, str]:
         raise ApplicationError(_("单位不存在：%(code)s") % {"code": unit_code}, "invalid", "unit")
     key = "o311_" + secrets.token_urlsafe(32)
     with transaction.atomic():
-        account = system_account(unit)
+        account = open311_account(unit)
         row = ApiKey.objects.create(name=name, prefix=key[:10], key_hash=key_hash(key), unit=unit, account=account)
         audit_record(actor=None, action="open311.key_create", obj=row, data={"name": name, "unit": unit.code})
     return row, key

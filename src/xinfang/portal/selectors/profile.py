@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case, IntegerField, Value, When
 from django.utils.translation import gettext as _
 
-from xinfang.org.choices import LEVEL_RANK, UnitKind
 from xinfang.org.models import Unit
+from xinfang.org.selectors import top_petition_office
 
 from ..models import PortalProfile
-
-
-def top_petition_office() -> Unit | None:
-    """The highest active petition office (信访工作机构), else the highest active unit."""
-    rank = Case(*[When(level=lv, then=Value(r)) for lv, r in LEVEL_RANK.items()], default=Value(99),
-                output_field=IntegerField())
-    units = Unit.objects.filter(is_active=True).annotate(level_rank=rank)
-    return (units.filter(kind=UnitKind.PETITION_OFFICE).order_by("level_rank", "path").first()
-            or units.order_by("level_rank", "path").first())
 
 
 def profile_get() -> PortalProfile:

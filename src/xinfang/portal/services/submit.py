@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,7 +24,8 @@ from xinfang.common import limits
 from xinfang.common.errors import ApplicationError
 from xinfang.common.text import clean, has_bad_characters
 from xinfang.common.validators import id_number_message, normalise_phone, validate_phone
-from xinfang.org.models import Membership, Region, Unit
+from xinfang.org.models import Region, Unit
+from xinfang.org.services import system_account
 from xinfang.petitions.choices import AttachmentKind, Channel, Nature
 from xinfang.petitions.models import Category, Petition
 from xinfang.petitions.services import PetitionerInput, attachment_add, attachment_check, limit_problems
@@ -78,15 +78,9 @@ class Submission:
         return phone if MOBILE.match(phone) else ""
 
 
-def system_account(unit: Unit):
-    """The account that registers online petitions: no usable password, a 登记 (clerk) post at `unit`."""
-    user, created = get_user_model().objects.get_or_create(username=SYSTEM_ACCOUNT,
-                                                           defaults={"first_name": "网上信访"})
-    if created:
-        user.set_unusable_password()
-        user.save()
-    Membership.objects.get_or_create(user=user, unit=unit, role="clerk")
-    return user
+def portal_account(unit: Unit):
+    """The account that registers online petitions (`portal`): no usable password, a 登记 post at `unit`."""
+    return system_account(SYSTEM_ACCOUNT, unit, "网上信访")
 
 
 def submission_problems(data: Submission) -> dict[str, str]:
@@ -208,7 +202,7 @@ def portal_petition_submit(*, data: Submission, address: str = "", office: str =
             message = limit_reached(address=address, phone=phone)
             if message:
                 raise ApplicationError(message, "rate_limited")
-            actor = system_account(unit)
+            actor = portal_account(unit)
             try:
                 petition, code = petition_register(
                     actor=actor, unit=unit, petitioners=people, channel=Channel.ONLINE, received_at=timezone.now(),

@@ -12,19 +12,12 @@ NOTICE = """一、信访人应当如实反映情况，对所提供材料的真�
 四、来访请携带本人居民身份证，按预约时间到场；请依法逐级走访，到指定场所反映诉求。"""
 
 
-def _top_petition_office():
-    from xinfang.org.choices import UnitKind
-    from xinfang.org.models import Unit
-
-    offices = Unit.objects.filter(is_active=True, kind=UnitKind.PETITION_OFFICE)
-    return min(offices, key=lambda u: (u.rank, u.path), default=None)
-
-
 def seed_demo(users: dict, now: dt.datetime) -> None:
+    from xinfang.org.selectors import top_petition_office
     from xinfang.portal.models import PortalProfile
 
     if not PortalProfile.objects.exists():
-        unit = _top_petition_office()
+        unit = top_petition_office()
         PortalProfile.objects.create(
             name=unit.name if unit else "示范市信访局", unit=unit,
             address="示范市人民路100号示范市人民来访接待中心（虚构地址）", postcode="999001",
