@@ -66,15 +66,6 @@ def week_pick(raw: str | None, *, today: dt.date | None = None) -> dt.date:
     return week_start(day)
 
 
-def _viewer():
-    """The public viewer, with no memberships to look up (it is never saved, so it has none): the
-    report functions that read a user's units (`org.jurisdiction.memberships`) get an empty list
-    instead of a query about an unsaved user."""
-    user = public_viewer()
-    user._xinfang_memberships = []
-    return user
-
-
 def _rate(counts: st.Counts, key: str) -> dict:
     k = st.kpi_def(key)
     value = counts.kpi(k)
@@ -97,7 +88,7 @@ def weekly_summary(monday: dt.date, *, as_of: dt.datetime | None = None) -> dict
 
 
 def _build(monday: dt.date, as_of: dt.datetime) -> dict:
-    user = _viewer()
+    user = public_viewer()  # holds no memberships to look up
     sunday = monday + dt.timedelta(days=6)
     today = timezone.localtime(as_of).date()
     rep = st.kpi_report(user, date_from=monday, date_to=sunday, group_by="category", as_of=as_of, compare=False)
