@@ -39,6 +39,22 @@ class Result:
     name: str  # key in results.json
     data: dict  # merged under results[name][f"{backend}-{n}"]
     table: list[tuple[str, str]] = field(default_factory=list)  # (measure, value) lines to print
+    # headline figures for results.json's "runs" list (issue 13): see `run_entry`
+    runs: list[dict] = field(default_factory=list)
+
+
+def run_entry(name: str, value: float, unit: str, *, baseline: float | None = None,
+              ratio: float | None = None, **extra) -> dict:
+    """One headline figure: `name` is a fixed key (registration_throughput, search_p95_ms, …), `value`
+    in `unit`; `baseline` is the same run's reference figure where one exists and `ratio` value/baseline
+    unless given (the db and n_petitions are filled in by `merge_results`)."""
+    if ratio is None and baseline:
+        ratio = value / baseline
+    entry = {"name": name, "value": round(float(value), 3), "unit": unit,
+             "baseline": None if baseline is None else round(float(baseline), 3),
+             "ratio": None if ratio is None else round(float(ratio), 3)}
+    entry.update(extra)
+    return entry
 
 
 def timed(fn, repeats: int, warmup: int = 3) -> list[float]:
@@ -80,6 +96,17 @@ def merge_results(result: Result, ctx: Context) -> None:
     section[f"{ctx.backend}-{ctx.n}"] = {
         **result.data, "petitions": ctx.n, "backend": ctx.backend, "quick": ctx.quick,
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": machine()}
+    # the headline list: {"machine": …, "runs": [{"name", "db", "n_petitions", "value", "unit", "baseline",
+    # "ratio"}, …]}; a figure measured again on the same db and size replaces the earlier one
+    data["machine"] = machine()
+    runs = [r for r in data.get("runs", []) if isinstance(r, dict)]
+    for entry in result.runs:
+        entry = {**entry, "db": ctx.backend, "n_petitions": ctx.n,
+                 "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+        runs = [r for r in runs if (r.get("name"), r.get("db"), r.get("n_petitions"))
+                != (entry["name"], entry["db"], entry["n_petitions"])]
+        runs.append(entry)
+    data["runs"] = sorted(runs, key=lambda r: (str(r.get("name")), str(r.get("db")), r.get("n_petitions") or 0))
     tmp = RESULTS.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     tmp.replace(RESULTS)
