@@ -46,7 +46,10 @@ def _configure(args, n: int) -> None:
     else:
         bench_var = project_dir() / "var" / "bench"
         bench_var.mkdir(parents=True, exist_ok=True)
-        os.environ["XINFANG_DATABASE_URL"] = f"sqlite:///{bench_var / f'bench-{n}.sqlite3'}"
+        # XINFANG_BENCH_SQLITE names another file (a copy of a generated database, so that a benchmark
+        # that writes does not change the figures of the others)
+        path = os.environ.get("XINFANG_BENCH_SQLITE") or bench_var / f"bench-{n}.sqlite3"
+        os.environ["XINFANG_DATABASE_URL"] = f"sqlite:///{path}"
     os.environ["XINFANG_ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
     os.environ.setdefault("XINFANG_LOG_LEVEL", "WARNING")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xinfang.config.settings")

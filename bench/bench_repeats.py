@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import random
 
-from . import Context, Result, summary
+from . import Context, Result, run_entry, summary
 
 
 def run(ctx: Context) -> Result:
@@ -62,7 +62,11 @@ def run(ctx: Context) -> Result:
     data["check"] = latency
     table += [(k, str(v)) for k, v in latency.get("table", [])]
     latency.pop("table", None)
-    return Result("repeats", data, table)
+    runs = []
+    if "p99_ms" in latency:
+        runs.append(run_entry("duplicate_check_ms", latency["p99_ms"], "ms", statistic="p99",
+                              p50_ms=latency["latency"]["p50_ms"], indexed=latency.get("signatures")))
+    return Result("repeats", data, table, runs=runs)
 
 
 def _latency(ctx: Context, messages) -> dict:
