@@ -53,8 +53,10 @@ def audit_record(*, actor, action: str, obj=None, object_type: str = "", object_
     actor_name = getattr(actor, "username", "") or ("" if actor is None else str(actor))
     payload = _canonical(data or {})
     with transaction.atomic():
-        head, _ = AuditHead.objects.get_or_create(id=1)
-        head = AuditHead.objects.select_for_update().get(id=1)
+        head = AuditHead.objects.select_for_update().filter(id=1).first()
+        if head is None:  # the first entry ever
+            AuditHead.objects.get_or_create(id=1)
+            head = AuditHead.objects.select_for_update().get(id=1)
         at = timezone.now()
         seq = head.seq + 1
         at_s = at.isoformat()

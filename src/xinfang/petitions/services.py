@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -69,12 +69,28 @@ def new_query_code() -> str:
 
 
 def next_number(unit: Unit, year: int) -> tuple[str, int]:
-    """Allocate the next tracking number of `unit` in `year` under a row lock; numbers are never reused."""
-    NumberSequence.objects.get_or_create(unit=unit, year=year)
-    seqrow = NumberSequence.objects.select_for_update().get(unit=unit, year=year)
-    seqrow.last += 1
-    seqrow.save(update_fields=["last"])
-    return f"{unit.code}-{year}-{seqrow.last:06d}", seqrow.last
+    """Allocate the next tracking number of `unit` in `year`; numbers are never reused and, as the
+    allocation is part of the caller's transaction (a rollback returns the number), never skipped.
+
+    One statement in the usual case: UPDATE … SET last = last + 1 … RETURNING last takes the row lock
+    (PostgreSQL; SQLite's registration transaction already holds the database's write lock) and reads
+    the new value at once. The year's first number creates the row first (a concurrent creator waits
+    on the unique constraint, then both go on to the UPDATE)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("next_number must run inside the registering transaction")
+    table = connection.ops.quote_name(NumberSequence._meta.db_table)
+    q = connection.ops.quote_name
+    sql = (f"UPDATE {table} SET {q('last')} = {q('last')} + 1 WHERE {q('unit_id')} = %s AND {q('year')} = %s "
+           f"RETURNING {q('last')}")
+    for _attempt in range(2):
+        with connection.cursor() as cur:
+            cur.execute(sql, [unit.pk, year])
+            row = cur.fetchone()
+        if row is not None:
+            last = int(row[0])
+            return f"{unit.code}-{year}-{last:06d}", last
+        NumberSequence.objects.get_or_create(unit=unit, year=year)
+    raise RuntimeError("the number sequence row could not be created")
 
 
 def _choice(value: str, choices, field: str, label: str) -> str:
@@ -83,8 +99,23 @@ def _choice(value: str, choices, field: str, label: str) -> str:
     return value
 
 
-def petitioner_upsert(data: PetitionerInput, index: int = 0) -> Petitioner:
-    """Find the petitioner by ID number (or phone and name), or create one; personal data encrypted."""
+@dataclass
+class PreparedPetitioner:
+    """A validated petitioner, its personal data already encrypted and blind-indexed (work done before the
+    registering transaction); `petitioner_store` finds or creates the row."""
+
+    data: PetitionerInput
+    name: str
+    kind: str
+    id_number_index: str = ""
+    phone_index: str = ""
+    id_number_enc: str = ""
+    phone_enc: str = ""
+    address_enc: str = ""
+
+
+def petitioner_prepare(data: PetitionerInput, index: int = 0) -> PreparedPetitioner:
+    """Validate one petitioner's input and encrypt its personal data (no database access)."""
     prefix = f"petitioners[{index}]."
     name = normalise(data.name)
     if not name:
@@ -97,21 +128,41 @@ def petitioner_upsert(data: PetitionerInput, index: int = 0) -> Petitioner:
     if len(address) > limits.MAX_ADDRESS:
         raise ApplicationError(_("住址过长：不能超过%(n)d个字。") % {"n": limits.MAX_ADDRESS}, "invalid",
                                prefix + "address")
-    found = None
-    if data.verified and id_number:
-        found = Petitioner.objects.filter(id_number_index=crypto.blind_index(id_number, "id")).first()
-    elif data.verified and phone:
-        found = Petitioner.objects.filter(phone_index=crypto.blind_index(phone, "phone"), name=name).first()
-    if found is None:
-        found = Petitioner(kind=data.kind if data.kind in ("person", "organisation") else "person", name=name)
+    out = PreparedPetitioner(data=data, name=name, kind=data.kind if data.kind in ("person", "organisation")
+                             else "person")
     if id_number:
-        found.id_number_enc, found.id_number_index = crypto.encrypt(id_number), crypto.blind_index(id_number, "id")
+        out.id_number_enc, out.id_number_index = crypto.encrypt(id_number), crypto.blind_index(id_number, "id")
     if phone:
-        found.phone_enc, found.phone_index = crypto.encrypt(phone), crypto.blind_index(phone, "phone")
+        out.phone_enc, out.phone_index = crypto.encrypt(phone), crypto.blind_index(phone, "phone")
     if address:
-        found.address_enc = crypto.encrypt(address)
+        out.address_enc = crypto.encrypt(address)
+    return out
+
+
+def petitioner_store(prepared: PreparedPetitioner) -> tuple[Petitioner, bool]:
+    """Find the petitioner by ID number (or phone and name), or create one; returns it and whether it
+    was stored before."""
+    data, found = prepared.data, None
+    if data.verified and prepared.id_number_index:
+        found = Petitioner.objects.filter(id_number_index=prepared.id_number_index).first()
+    elif data.verified and prepared.phone_index:
+        found = Petitioner.objects.filter(phone_index=prepared.phone_index, name=prepared.name).first()
+    existed = found is not None
+    if found is None:
+        found = Petitioner(kind=prepared.kind, name=prepared.name)
+    if prepared.id_number_index:
+        found.id_number_enc, found.id_number_index = prepared.id_number_enc, prepared.id_number_index
+    if prepared.phone_index:
+        found.phone_enc, found.phone_index = prepared.phone_enc, prepared.phone_index
+    if prepared.address_enc:
+        found.address_enc = prepared.address_enc
     found.save()
-    return found
+    return found, existed
+
+
+def petitioner_upsert(data: PetitionerInput, index: int = 0) -> Petitioner:
+    """Find the petitioner by ID number (or phone and name), or create one; personal data encrypted."""
+    return petitioner_store(petitioner_prepare(data, index))[0]
 
 
 def limit_problems(*, content: str = "", demands: str = "", petitioners: int = 0, accused_person: str = "",
@@ -142,14 +193,15 @@ def check_petition_limits(**kwargs) -> None:
         raise ApplicationError(message, "invalid", field)
 
 
-def petition_create(*, clerk, unit: Unit, channel: str, received_at: dt.datetime, title: str, content: str,
+def petition_prepare(*, unit: Unit, channel: str, received_at: dt.datetime, title: str, content: str,
                     demands: str = "", category: str | None = None, nature: str = Nature.APPEAL,
                     problem_region: str | None = None, headcount: int | None = None,
                     accused_unit: str | None = None, accused_person: str = "",
                     petitioners: list[PetitionerInput] | None = None, is_litigation: bool = False,
                     is_urgent: bool = False, is_anonymous: bool = False, demand_type: str = "",
-                    external_id: str = "", repeat_of: Petition | None = None) -> tuple[Petition, str]:
-    """Validate and store a new petition; returns it with its query code (shown once, stored hashed)."""
+                    external_id: str = "", repeat_of: Petition | None = None) -> PreparedPetition:
+    """Validate a new petition and look up what it refers to, before any write (so the registering
+    transaction, which holds SQLite's write lock, does only the writes)."""
     petitioners = petitioners or []
     texts = {"title": title, "content": content, "demands": demands, "accused_person": accused_person,
              "external_id": external_id}
@@ -210,26 +262,55 @@ def petition_create(*, clerk, unit: Unit, channel: str, received_at: dt.datetime
     if reps > max_reps:
         raise ApplicationError(_("多人信访应推选代表，代表人数不超过%(n)d人。") % {"n": max_reps}, "invalid",
                                "petitioners")
-    with transaction.atomic():
-        people = [petitioner_upsert(p, i) for i, p in enumerate(petitioners)]
+    prepared_people = [petitioner_prepare(p, i) for i, p in enumerate(petitioners)]
+    year = timezone.localtime(received_at).year
+    code = new_query_code()
+    fields = dict(
+        year=year, channel=channel, received_at=received_at, receiving_unit=unit, title=title, content=content,
+        demands=demands, category=cat, nature=nature, demand_type=demand_type, problem_region=region,
+        accused_unit=accused, accused_person=clean(accused_person)[:64], repeat_of=repeat_of,
+        is_escalated=is_escalated(unit, region), headcount=count, visit_kind=kind, is_litigation=is_litigation,
+        is_urgent=is_urgent, is_anonymous=is_anonymous, external_id=(external_id or "")[:64])
+    return PreparedPetition(unit=unit, fields=fields, people=prepared_people, code=code)
+
+
+@dataclass
+class PreparedPetition:
+    """What `petition_prepare` validated: the Petition's fields (no number yet), its petitioners, the query code."""
+
+    unit: Unit
+    fields: dict
+    people: list[PreparedPetitioner]
+    code: str
+
+
+def petition_store(prepared: PreparedPetition, *, clerk, before_insert=None) -> tuple[Petition, str]:
+    """Store a prepared petition: petitioners, tracking number, the row, its petitioner links and its search
+    document, in one transaction. `before_insert(petition, existing_petitioner_ids)` may set more fields
+    on the unsaved row (the registration's deadlines and facts), so the row is written once. Inside a
+    caller's transaction no savepoint is taken (an error aborts the caller's transaction anyway)."""
+    with transaction.atomic(savepoint=False):
+        stored = [petitioner_store(p) for p in prepared.people]
+        people = [p for p, _existed in stored]
         if len({p.pk for p in people}) != len(people):
             raise ApplicationError(_("同一信访人被重复登记。"), "invalid", "petitioners")
-        year = timezone.localtime(received_at).year
-        number, seq = next_number(unit, year)
-        code = new_query_code()
-        petition = Petition.objects.create(
-            number=number, year=year, seq=seq, channel=channel, received_at=received_at, receiving_unit=unit,
-            clerk=clerk, title=title, content=content, demands=demands, category=cat, nature=nature,
-            demand_type=demand_type, problem_region=region, accused_unit=accused,
-            accused_person=clean(accused_person)[:64], repeat_of=repeat_of,
-            is_escalated=is_escalated(unit, region), headcount=count, visit_kind=kind,
-            is_litigation=is_litigation, is_urgent=is_urgent, is_anonymous=is_anonymous,
-            external_id=(external_id or "")[:64], query_code_hash=query_code_hash(number, code))
+        number, seq = next_number(prepared.unit, prepared.fields["year"])
+        petition = Petition(number=number, seq=seq, clerk=clerk, query_code_hash=query_code_hash(number, prepared.code),
+                            **prepared.fields)
+        if before_insert is not None:
+            before_insert(petition, [p.pk for p, existed in stored if existed])
+        petition.save(force_insert=True)
         PetitionPetitioner.objects.bulk_create([
-            PetitionPetitioner(petition=petition, petitioner=p, is_representative=inp.representative, position=i)
-            for i, (p, inp) in enumerate(zip(people, petitioners, strict=True))])
+            PetitionPetitioner(petition=petition, petitioner=p, is_representative=prep.data.representative,
+                               position=i)
+            for i, (p, prep) in enumerate(zip(people, prepared.people, strict=True))])
         search.index_petition(petition)
-    return petition, code
+    return petition, prepared.code
+
+
+def petition_create(*, clerk, unit: Unit, **kwargs) -> tuple[Petition, str]:
+    """Validate and store a new petition; returns it with its query code (shown once, stored hashed)."""
+    return petition_store(petition_prepare(unit=unit, **kwargs), clerk=clerk)
 
 
 # The start of a file that a browser would render as a page or a script, whatever its name says.

@@ -19,13 +19,13 @@ from xinfang.org.models import Unit
 from xinfang.petitions.choices import OPEN_STATES, Channel, Status
 from xinfang.petitions.models import Petition, PetitionAccess
 from xinfang.petitions.selectors import petitions_visible
-from xinfang.petitions.services import PetitionerInput, petition_create
+from xinfang.petitions.services import PetitionerInput, petition_prepare, petition_store
 
 from . import deadlines as dl
 from .actions import EFFECTS, Ctx
 from .facts import facts_refresh, repeat_recorded
 from .guards import barred_paths, guard_person, guard_unit, person_barred, unit_barred
-from .models import Deadline, PetitionEvent
+from .models import ActionGrant, Deadline, PetitionEvent
 from .queues import queue_counts_forget
 from .rules import acting_unit, roles_for
 from .transitions import CITIZEN_ACTIONS, PASS_ON_ACTIONS, TABLE
@@ -46,6 +46,43 @@ def _jsonable(data: dict) -> dict:
     return {k: (v.isoformat() if isinstance(v, dt.date | dt.datetime) else v) for k, v in data.items()}
 
 
+def _registration_deadlines(petition_fields: dict, unit: Unit) -> list[Deadline]:
+    """The limits a registration opens (unsaved, due days computed): 登记转送 and 受理告知, and the 12345
+    limit of a hotline call whose demand type has an active policy."""
+    received = dl.local_date(petition_fields["received_at"])
+    plans = [("route", None), ("accept", None)]
+    demand_type = petition_fields.get("demand_type")
+    if petition_fields.get("channel") == Channel.HOTLINE and demand_type in HOTLINE_KEYS:
+        key = HOTLINE_KEYS[demand_type]
+        if dl.policy(key, unit)[2]:
+            plans.append(("hotline", key))
+    out = []
+    for kind, key in plans:
+        days, working, _active = dl.policy(key or kind, unit)
+        due, provisional = dl.compute_due(received, days, working)
+        out.append(Deadline(kind=kind, start=received, days=days, working_days=working, due=due,
+                            provisional=provisional))
+    return out
+
+
+def _new_petition_facts(deadlines: list[Deadline]) -> dict:
+    """The stored facts (workflow.facts) of a petition whose only rows are these new running limits: what
+    `facts_refresh` would compute from them, without the query (tests/deploy check both agree)."""
+    from .facts import _FLOOR, ACCEPT_KINDS, REPLY_KINDS, RUNNING
+
+    def running(kinds):
+        dues = [d.due for d in deadlines if d.kind in kinds]
+        return (RUNNING, min(dues)) if dues else (None, None)
+
+    accept, accept_due = running(ACCEPT_KINDS)
+    reply, reply_due = running(REPLY_KINDS)
+    starts = [d.start for d in deadlines]
+    facts_at = timezone.make_aware(dt.datetime.combine(max(starts), dt.time.min)) if starts else _FLOOR
+    return {"fact_accept": accept, "fact_accept_open_due": accept_due, "fact_reply": reply,
+            "fact_reply_open_due": reply_due, "fact_review_at": None, "fact_evaluation": None,
+            "facts_at": max(facts_at, _FLOOR), "fact_repeat_at": None}
+
+
 def petition_register(*, actor, unit: Unit | None = None, petitioners: list[PetitionerInput] | None = None,
                       issue_receipt: bool = True, duplicate_reason: str = "", at: dt.datetime | None = None,
                       **fields) -> tuple[Petition, str]:
@@ -53,7 +90,11 @@ def petition_register(*, actor, unit: Unit | None = None, petitioners: list[Peti
     `issue_receipt=False` (imports of legacy ledgers) records no 登记回执 to issue. `duplicate_reason`:
     why the clerk registered it as new despite an open or final matter of the same petitioner in
     the same category (kept on the register event). `at` stamps the registration at a past instant
-    (the demo's replay; never from user input)."""
+    (the demo's replay; never from user input).
+
+    Everything that reads (validation, look-ups, encryption, the deadlines' due days) happens before
+    the transaction; inside it only the writes, each row written once (on SQLite the transaction holds
+    the database's write lock, so its length bounds the registrations per second)."""
     t = TABLE["register"]
     roles = roles_for(t)
     clerk_units = [m.unit for m in memberships(actor) if m.role in roles]
@@ -61,15 +102,28 @@ def petition_register(*, actor, unit: Unit | None = None, petitioners: list[Peti
         unit = clerk_units[0] if clerk_units else None
     if unit is None or unit.pk not in {u.pk for u in clerk_units}:
         raise ApplicationError(_("您没有登记信访件的权限。"), "illegal_transition")
-    with transaction.atomic():
-        petition, code = petition_create(clerk=actor, unit=unit, petitioners=petitioners, **fields)
-        # 首问负责: the staff member who first received this petitioner stays their contact
-        people = list(petition.petitioner_links.values_list("petitioner_id", flat=True))
-        earlier = (Petition.objects.filter(petitioner_links__petitioner_id__in=people, first_contact__is_active=True)
-                   .exclude(pk=petition.pk).order_by("received_at", "id").values_list("first_contact", flat=True)
-                   .first()) if people and not petition.is_anonymous else None
+    prepared = petition_prepare(unit=unit, petitioners=petitioners, **fields)
+    deadlines = _registration_deadlines(prepared.fields, unit)
+    facts = _new_petition_facts(deadlines)
+    today = timezone.localdate()
+    current = min(enumerate(deadlines), key=lambda pair: (pair[1].due, pair[0]))[1]
+    due = {"due_kind": current.kind, "due_start": current.start, "due_on": current.due,
+           "due_provisional": current.provisional,
+           "warning_level": dl.warning_for(current.start, current.due, today, current.working_days)}
+
+    def before_insert(petition: Petition, existing_people: list[int]) -> None:
+        # 首问负责: the staff member who first received this petitioner stays their contact (only a
+        # petitioner stored before can have an earlier petition)
+        earlier = (Petition.objects.filter(petitioner_links__petitioner_id__in=existing_people,
+                                           first_contact__is_active=True)
+                   .order_by("received_at", "id").values_list("first_contact", flat=True).first()
+                   ) if existing_people and not petition.is_anonymous else None
         petition.first_contact_id = earlier or actor.pk
-        petition.save(update_fields=["first_contact"])
+        for name, value in {**due, **facts}.items():
+            setattr(petition, name, value)
+
+    with transaction.atomic():
+        petition, code = petition_store(prepared, clerk=actor, before_insert=before_insert)
         if petition.first_contact_id != actor.pk and issue_receipt:  # not for a legacy ledger's rows
             from django.urls import reverse
 
@@ -81,15 +135,9 @@ def petition_register(*, actor, unit: Unit | None = None, petitioners: list[Peti
                        "clerk": f"{actor.last_name}{actor.first_name}" or actor.username},
                    link=reverse("web:petition", args=[petition.pk]), dedupe_key=f"first_contact:{petition.pk}")
         PetitionAccess.objects.create(petition=petition, unit=unit, reason="register")
-        received = dl.local_date(petition.received_at)
-        dl.deadline_open(petition, "route", received, unit=unit)
-        dl.deadline_open(petition, "accept", received, unit=unit)
-        if petition.channel == Channel.HOTLINE and petition.demand_type in HOTLINE_KEYS:
-            key = HOTLINE_KEYS[petition.demand_type]
-            if dl.policy(key, unit)[2]:
-                dl.deadline_open(petition, "hotline", received, key=key, unit=unit)
-        if dl.refresh_current_due(petition) + facts_refresh(petition):
-            petition.save()
+        for d in deadlines:
+            d.petition = petition
+        Deadline.objects.bulk_create(deadlines)
         repeat_recorded(petition)
         event_add(petition=petition, action="register", actor=actor, unit=unit, to_status=Status.REGISTERED,
                   data={"documents": ["登记回执"] if issue_receipt else [], "channel": petition.channel,
@@ -106,13 +154,16 @@ def allowed_actions(user, petition: Petition) -> list[str]:
 
     barred_person = person_barred(petition, user) is not None
     barred = barred_paths(petition)  # once, not once per action
+    granted: dict[str, set[str]] = {}  # the configured grants, read once (as `roles_for` reads them per action)
+    for grant_action, role in ActionGrant.objects.values_list("action", "role"):
+        granted.setdefault(grant_action, set()).add(role)
     result = []
     for action, t in TABLE.items():
         if action == "register":
             continue
         if t.sources and petition.status not in t.sources:
             continue
-        unit = acting_unit(user, petition, t)
+        unit = acting_unit(user, petition, t, roles=set(t.roles) | granted.get(action, set()))
         if unit is None:
             continue
         if action == "declare_conflict":

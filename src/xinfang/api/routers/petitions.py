@@ -117,7 +117,9 @@ def _register(request, payload: PetitionIn) -> tuple[int, dict]:
         except ApplicationError:
             raise ApplicationError(_("关联的信访件不存在：%(ref)s") % {"ref": repeat_ref}, "invalid", "repeat_of") from None
     petition, code = petition_register(actor=request.user, unit=unit, petitioners=people, **fields)
-    data = petition_detail(request.user, petition_get(request.user, petition.pk))
+    # the row just written, with its units, category and clerk already in memory (no second read: the
+    # registering clerk's unit holds it, so it is in their jurisdiction)
+    data = petition_detail(request.user, petition)
     data["query_code"] = code
     return 201, PetitionCreatedOut.model_validate(data).model_dump(mode="json")
 
