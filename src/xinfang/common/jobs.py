@@ -16,6 +16,8 @@ lease of the run in progress (a conditional UPDATE again), so two runs never ove
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import logging
 import threading
@@ -29,6 +31,25 @@ logger = logging.getLogger("xinfang.worker")
 
 MAX_ATTEMPTS = 5  # claims of one job before a lost lease fails it instead of queueing it again
 LEASE_LOST_PATH = "xinfang.common.jobs.LeaseExpired"
+
+
+_in_worker = contextvars.ContextVar("xinfang_in_worker", default=False)
+
+
+@contextlib.contextmanager
+def in_worker():
+    """Jobs run inside this block know they run in `xinfang worker` (`running_in_worker()`): work that
+    can wait for its first need waits (a notice is issued at once, its PDF and DOCX rendered when first
+    opened; reports.notices.services)."""
+    token = _in_worker.set(True)
+    try:
+        yield
+    finally:
+        _in_worker.reset(token)
+
+
+def running_in_worker() -> bool:
+    return _in_worker.get()
 
 
 class LeaseExpired(Exception):

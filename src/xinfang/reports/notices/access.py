@@ -21,7 +21,7 @@ from xinfang.petitions.selectors import accuser_hidden, petition_get
 
 from ..models import IssuedDocument
 from .content import BY_EVENT_NAME, carries_identity
-from .services import file_present
+from .services import file_available, file_present
 
 CONTENT_TYPES = {
     "pdf": "application/pdf",
@@ -72,8 +72,9 @@ def documents_of(user, petition: Petition) -> list[DocumentRow]:
     issued = {(d.event_id, d.kind) for d in docs}
     for doc in docs:
         openable = may_open(user, doc, petition)
-        rows.append(DocumentRow(doc, doc.get_kind_display(), openable, file_present(doc.pdf),
-                                file_present(doc.docx)))
+        # available: stored, or issued and rendered on the first download (never rendered for a list)
+        rows.append(DocumentRow(doc, doc.get_kind_display(), openable, file_available(doc.pdf),
+                                file_available(doc.docx)))
     for event in petition.events.order_by("at", "id").only("id", "data"):
         for name in (event.data or {}).get("documents", []):
             kind = BY_EVENT_NAME.get(name)

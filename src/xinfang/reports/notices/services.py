@@ -1,13 +1,23 @@
-"""Issuing notices: number them, render DOCX and PDF, store them on the petition.
+"""Issuing notices: number them, freeze their content, render DOCX and PDF, store them on the petition.
 
-A number is taken in a short transaction together with the document row (so it is never reused, even
-when rendering fails later); rendering runs outside any transaction, so a slow render never holds the
-database. A row whose files are missing is completed by running the job again (`notices_for_event`) or
-by `notice_regenerate`, with the same number.
+Issuing is the lawful act: in one short transaction the notice takes its number, its document row, its
+frozen content (the `Notice` it says, as canonical JSON in storage, `source_name`) and an audit entry
+carrying the SHA-256 of that content; the number is never reused. Rendering the PDF and DOCX is
+presentation: callers render at once, but the worker (`rendering_deferred`, issue 13) leaves it to the
+first need (a download, the dossier, the portal), which renders from the frozen content, never from the
+petition as it is later, and keeps the files (`notice_files`), so a notice reads the same whenever it is
+opened. A row whose files are missing is completed by running the job again (`notices_for_event`) or by
+`notice_regenerate`, with the same number and (when frozen) the same content.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import dataclasses
+import datetime as dt
+import hashlib
+import json
 import logging
 
 from django.core.files.base import ContentFile
@@ -15,14 +25,99 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from xinfang.audit.services import audit_record
+from xinfang.common.jobs import running_in_worker
 from xinfang.petitions.models import Petition
 from xinfang.workflow.models import PetitionEvent, Reply
 
 from ..models import DocumentKind, DocumentSequence, IssuedDocument
-from .content import ABBREVIATION, BY_EVENT_NAME, build
+from .content import ABBREVIATION, BY_EVENT_NAME, Block, Notice, build
 from .render import render_docx, render_pdf
 
 log = logging.getLogger(__name__)
+
+SOURCE_DIR = "documents/notices"  # the frozen content of every issued notice, one JSON file per document
+_deferred = contextvars.ContextVar("xinfang_notice_rendering_deferred", default=False)
+
+
+@contextlib.contextmanager
+def rendering_deferred():
+    """Within this block notices are issued (number, frozen content, audit) without rendering their
+    files; the first need renders them (`notice_files`). Jobs run by the worker are issued this way
+    (`common.jobs.in_worker`)."""
+    token = _deferred.set(True)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+
+
+# ---- frozen content ----------------------------------------------------------------------------
+
+def notice_source(notice: Notice) -> bytes:
+    """The canonical JSON of a notice's content (sorted keys, no spaces): what its SHA-256 covers."""
+    data = dataclasses.asdict(notice)
+    date = notice.date
+    data["date"] = None if date is None else {"datetime" if isinstance(date, dt.datetime) else "date":
+                                              date.isoformat()}
+    data["v"] = 1
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def notice_from_source(raw: bytes) -> Notice:
+    data = json.loads(raw.decode("utf-8"))
+    data.pop("v", None)
+    date = data.pop("date", None)
+    if date:
+        date = (dt.datetime.fromisoformat(date["datetime"]) if "datetime" in date
+                else dt.date.fromisoformat(date["date"]))
+    blocks = [Block(**b) for b in data.pop("blocks", [])]
+    facts = [[tuple(cell) for cell in row] for row in data.pop("facts", [])]
+    return Notice(**data, date=date, blocks=blocks, facts=facts)
+
+
+def source_name(doc: IssuedDocument) -> str:
+    return f"{SOURCE_DIR}/{doc.pk // 10000:04d}/{doc.pk}.json"
+
+
+def _source_storage():
+    return IssuedDocument._meta.get_field("pdf").storage
+
+
+def _source_write(doc: IssuedDocument, raw: bytes) -> None:
+    storage, name = _source_storage(), source_name(doc)
+    if storage.exists(name):  # left by a row deleted earlier; ids are never reused, but be exact
+        storage.delete(name)
+    saved = storage.save(name, ContentFile(raw))
+    if saved != name:  # pragma: no cover - a storage that renames files would lose the content
+        raise RuntimeError(f"notice source stored as {saved}, not {name}")
+
+
+def source_read(doc: IssuedDocument) -> bytes | None:
+    """The frozen content of an issued notice, or None (issued before contents were frozen, or lost)."""
+    storage, name = _source_storage(), source_name(doc)
+    try:
+        with storage.open(name, "rb") as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
+    except Exception:  # noqa: BLE001 - a storage error counts as missing
+        log.warning("cannot read %s", name, exc_info=True)
+        return None
+
+
+def source_digest(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def source_verify(doc: IssuedDocument) -> bool:
+    """Whether the frozen content still has the SHA-256 its `document.issue` audit entry recorded (the
+    audit log is hash-chained: `xinfang audit verify` proves the entries themselves unchanged)."""
+    from xinfang.audit.models import AuditEntry
+
+    raw = source_read(doc)
+    entry = AuditEntry.objects.filter(action="document.issue", object_type=doc._meta.label_lower,
+                                      object_id=str(doc.pk)).order_by("seq").first()
+    return raw is not None and entry is not None and entry.data.get("sha256") == source_digest(raw)
 
 # The opinion a notice is about: the one the event names (`reply_id`), else the latest approved one.
 # The 办结报告 goes with the 处理意见书 (the reply move names it), or with an ending that has none.
@@ -113,10 +208,42 @@ def _store_files(doc: IssuedDocument, notice) -> IssuedDocument:
     return doc
 
 
+def notice_files(doc: IssuedDocument) -> bool:
+    """Make sure the PDF and DOCX of an issued notice are stored: on first need they are rendered from its
+    frozen content (never from the petition as it is now) and kept. False when neither files nor frozen
+    content exist. Two processes rendering the same notice at once keep one pair of files."""
+    if doc.pdf and doc.docx:
+        return True
+    raw = source_read(doc)
+    if raw is None:
+        return False
+    notice = notice_from_source(raw)
+    pdf, docx = render_pdf(notice), render_docx(notice)
+    storage = doc.pdf.storage
+    number = Petition.objects.filter(pk=doc.petition_id).values_list("number", flat=True).first() or "x"
+    stem = f"documents/{timezone.localdate():%Y}/{number}-{doc.kind}-{doc.pk}"  # as upload_to names them
+    pdf_name = storage.save(f"{stem}.pdf", ContentFile(pdf))
+    docx_name = storage.save(f"{stem}.docx", ContentFile(docx))
+    with transaction.atomic():
+        won = IssuedDocument.objects.filter(pk=doc.pk).filter(pdf="", docx="").update(pdf=pdf_name, docx=docx_name)
+    if not won:  # another process rendered it meanwhile (or the row is gone): keep theirs
+        storage.delete(pdf_name)
+        storage.delete(docx_name)
+        row = IssuedDocument.objects.filter(pk=doc.pk).values("pdf", "docx").first()
+        if row is None or not (row["pdf"] and row["docx"]):
+            return False
+        pdf_name, docx_name = row["pdf"], row["docx"]
+    doc.pdf.name, doc.docx.name = pdf_name, docx_name
+    return True
+
+
 def notice_issue(*, petition: Petition, kind: str, event: PetitionEvent | None = None) -> IssuedDocument:
-    """Number, render and store one notice; idempotent per (event, kind), completing missing files."""
+    """Number one notice, freeze its content and audit the issue; render and store its files unless
+    `rendering_deferred` (then the first need renders them). Idempotent per (event, kind), completing
+    missing files."""
+    deferred = _deferred.get() or running_in_worker()
     doc = IssuedDocument.objects.filter(event_id=event.pk, kind=kind).first() if event is not None else None
-    if doc is not None and doc.pdf and doc.docx:
+    if doc is not None and ((doc.pdf and doc.docx) or (deferred and source_read(doc) is not None)):
         return doc
     notice, unit = _compose(petition, kind, event)
     if doc is None:
@@ -127,21 +254,36 @@ def notice_issue(*, petition: Petition, kind: str, event: PetitionEvent | None =
                 doc = IssuedDocument.objects.create(
                     petition=petition, kind=kind, number=number, unit=unit, title=notice.title,
                     event_id=event.pk if event else None)
+                notice.number = number
+                raw = notice_source(notice)
                 audit_record(actor="system", action="document.issue", obj=doc,
-                             data={"petition": petition.number, "kind": kind, "number": number})
+                             data={"petition": petition.number, "kind": kind, "number": number,
+                                   "sha256": source_digest(raw)})
+                _source_write(doc, raw)  # inside the transaction: a committed notice has its content
         except IntegrityError:  # another worker issued it meanwhile
             doc = IssuedDocument.objects.get(event_id=event.pk, kind=kind)
-            if doc.pdf and doc.docx:
+            if (doc.pdf and doc.docx) or deferred:
                 return doc
+        if deferred:
+            return doc
+    else:
+        frozen = source_read(doc)
+        if frozen is not None:  # render what was issued, not what the petition says now
+            notice = notice_from_source(frozen)
     doc.petition = petition
     return _store_files(doc, notice)
 
 
 def notice_regenerate(doc: IssuedDocument, *, actor=None) -> IssuedDocument:
-    """Render a document again under its own number (its files went missing or rendering failed)."""
+    """Render a document again under its own number (its files went missing or rendering failed): from its
+    frozen content when it has one, else composed from the petition as it is."""
     petition = Petition.objects.select_related("receiving_unit", "handling_unit", "clerk").get(pk=doc.petition_id)
-    event = PetitionEvent.objects.select_related("unit").filter(pk=doc.event_id).first() if doc.event_id else None
-    notice, _unit = _compose(petition, doc.kind, event)
+    frozen = source_read(doc)
+    if frozen is not None:
+        notice = notice_from_source(frozen)
+    else:
+        event = PetitionEvent.objects.select_related("unit").filter(pk=doc.event_id).first() if doc.event_id else None
+        notice, _unit = _compose(petition, doc.kind, event)
     doc.petition = petition
     _store_files(doc, notice)
     audit_record(actor=actor or "system", action="document.regenerate", obj=doc,
@@ -160,16 +302,34 @@ def notices_for_event(event_id: int) -> list[IssuedDocument]:
             for name in names if name in BY_EVENT_NAME]
 
 
-def file_present(field) -> bool:
-    """Whether a stored file of a document exists in storage."""
-    if not field:
-        return False
+def _exists(storage, name: str) -> bool:
     try:
-        return field.storage.exists(field.name)
+        return storage.exists(name)
     except Exception:  # noqa: BLE001 - a storage error counts as missing
-        log.warning("cannot check %s", field.name, exc_info=True)
+        log.warning("cannot check %s", name, exc_info=True)
         return False
+
+
+def file_present(field) -> bool:
+    """Whether a stored file of a document exists in storage, rendering an issued notice's files from its
+    frozen content on this first need (a download, the dossier, the portal). A file rendered once and
+    then lost stays missing (`notice_regenerate` renders it again)."""
+    if not field:
+        doc = getattr(field, "instance", None)
+        if not isinstance(doc, IssuedDocument) or not notice_files(doc):
+            return False
+    return _exists(field.storage, field.name)
+
+
+def file_available(field) -> bool:
+    """Cheap: the file is stored, or has not been rendered yet but can be (its notice's frozen content is
+    stored). For lists of documents, which must not render anything."""
+    if field:
+        return _exists(field.storage, field.name)
+    doc = getattr(field, "instance", None)
+    return isinstance(doc, IssuedDocument) and _exists(_source_storage(), source_name(doc))
 
 
 __all__ = ["notice_issue", "notice_regenerate", "notices_for_event", "document_number", "agency_code",
-           "file_present"]
+           "file_present", "file_available", "notice_files", "rendering_deferred", "notice_source",
+           "notice_from_source", "source_read", "source_verify"]

@@ -297,7 +297,8 @@ class Command(BaseCommand):
         heartbeat = leases.Heartbeat(job.pk, self.worker_id, self.lease)
         heartbeat.start()
         try:
-            runner.run_task(job)
+            with leases.in_worker():
+                runner.run_task(job)
         finally:
             heartbeat.stop()
         interrupted = (job.status == TaskResultStatus.FAILED
@@ -374,7 +375,8 @@ class Command(BaseCommand):
             heartbeat = leases.Heartbeat(job.pk, self.worker_id, self.lease)
             heartbeat.start()
             try:
-                runner.run_task(job)
+                with leases.in_worker():
+                    runner.run_task(job)
             finally:
                 heartbeat.stop()
             interrupted = (job.status == TaskResultStatus.FAILED
