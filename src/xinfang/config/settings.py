@@ -124,6 +124,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "NAME": os.environ.get("XINFANG_TEST_SQLITE_NAME") or str(Path(_name).with_name("test_" + Path(_name).name))}
     Path(_name).parent.mkdir(parents=True, exist_ok=True)
 
+# A PostgreSQL read replica (docs/deploy.md): the alias "replica", used only by code that asks for it with
+# xinfang.config.db_router.replica_reads() (the read-only selectors of reports and search). Unset: no
+# alias, no router, every query on the primary.
+DATABASE_REPLICA_URL = os.environ.get("XINFANG_DATABASE_REPLICA_URL", "").strip()
+DATABASE_ROUTERS = []
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # tests read the primary through the alias
+    DATABASE_ROUTERS = ["xinfang.config.db_router.ReplicaRouter"]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 PASSWORD_HASHERS = [
@@ -239,8 +249,13 @@ EMAIL_USE_SSL = _bool("XINFANG_EMAIL_USE_SSL")
 EMAIL_TIMEOUT = 30
 DEFAULT_FROM_EMAIL = os.environ.get("XINFANG_EMAIL_FROM", "xinfang@localhost")
 
+# Redis (docs/deploy.md), shared by every web process and worker: the cache and the sessions. Unset: each
+# process keeps its own in-memory cache and sessions stay in the database (both work on one machine; the
+# database sessions also work across machines). Rate limits and lock-outs are counted in the database
+# (portal.throttle, axes), which every process already shares.
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": os.environ.get("XINFANG_CACHE_PREFIX", "xinfang"), "TIMEOUT": 300}}
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 
 LOGGING = {
