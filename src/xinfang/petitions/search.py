@@ -281,16 +281,21 @@ class IdInArray(Func):
         return f"{lhs} = ANY(ARRAY({self.sql}))", (*lhs_params, *self.params)
 
 
-def text_q(q: str | None, *, using: str = "default", user=None) -> Q | None:
+def text_q(q: str | None, *, using: str = "default", user=None, by_order: bool = False) -> Q | None:
     """A Q on Petition matching the text query through the index; None when `q` has no letters.
     With `user`, a query that is exactly a petitioner's name also matches their petitions that
     `user` may know the petitioners of (`name_q`); the caller still scopes the rows to `user`.
+
+    `by_order` (SQLite): the same rows, but the planner is kept from fetching every match by its id
+    and sorting them (``+id IN (…)``), so a page ordered by an indexed column (newest first) walks
+    that index and stops at the page's end: for a common word (`is_common`) that reads a few
+    thousand index entries instead of every match's row.
 
     Callers decide what an empty query means (no text filter); a query of punctuation only matches
     nothing (``Q(pk__in=[])``)."""
     if not (q or "").strip():
         return None
-    cond = _text_q(q, using=using)
+    cond = _text_q(q, using=using, by_order=by_order)
     named = name_q(q, user, using=using) if user is not None else None
     return cond | named if named is not None else cond
 
@@ -322,13 +327,46 @@ def name_q(q: str | None, user, *, using: str = "default") -> Q | None:
     return found & identity_visible_q(user)
 
 
-def _text_q(q: str, *, using: str) -> Q:
+class IdInNotIndexed(Func):
+    """``+pk IN (<subquery>)`` (SQLite): the rowid may not drive the plan (see `text_q`'s by_order)."""
+
+    output_field = BooleanField()
+
+    def __init__(self, sql: str, params: Sequence):
+        super().__init__(F("pk"))
+        self.sql, self.params = sql, tuple(params)
+
+    def as_sql(self, compiler, connection, **extra):
+        lhs, lhs_params = compiler.compile(self.source_expressions[0])
+        return f"+{lhs} IN ({self.sql})", (*lhs_params, *self.params)
+
+
+COMMON_HITS = 2000  # a query with at least this many matches (in all petitions) is common
+
+
+def is_common(q: str | None, *, using: str = "default", hits: int | None = None) -> bool:
+    """Whether the text index holds at least `hits` matches of `q` (any scope): then a page newest
+    first is cheaper by walking the date index than by sorting the matches. Reads at most `hits`
+    ids from the index (SQLite; PostgreSQL plans from its own statistics)."""
+    hits = COMMON_HITS if hits is None else hits
+    terms = query_terms(q)
+    connection = connections[using]
+    if not terms or connection.vendor != "sqlite":
+        return False
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT count(*) FROM (SELECT 1 FROM {TABLE} WHERE {TABLE} MATCH %s LIMIT %s)",
+                    [fts5_query(terms), hits])
+        return cur.fetchone()[0] >= hits
+
+
+def _text_q(q: str, *, using: str, by_order: bool = False) -> Q:
     terms = query_terms(q)
     if not terms:
         return Q(pk__in=[])
     connection = connections[using]
     if connection.vendor == "sqlite":
-        return Q(pk__in=RawSQL(f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", (fts5_query(terms),)))
+        sql, params = f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", (fts5_query(terms),)
+        return Q(IdInNotIndexed(sql, params)) if by_order else Q(pk__in=RawSQL(sql, params))
     if connection.vendor == "postgresql":
         return Q(IdInArray(f"SELECT petition_id FROM {TABLE} WHERE doc @@ CAST(%s AS tsquery)", (pg_tsquery(terms),)))
     # another database: a scan, kept correct

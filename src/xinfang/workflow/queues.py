@@ -117,19 +117,50 @@ def queue(user, key: str) -> QuerySet[Petition]:
 
 
 COUNTS_TTL = 20  # seconds: the navigation's counts may lag a move by this much
+COUNT_CAP = 999  # the navigation counts a queue up to this many, then shows "999+"
 
 
-def queue_counts(user, *, fresh: bool = False) -> dict[str, int]:
+class AtLeast(int):
+    """A count that stopped at its cap: the queue holds more. Compares and tests as the cap; shown
+    (str, templates) as "999+"."""
+
+    def __str__(self) -> str:
+        return f"{int(self)}+"
+
+    def __repr__(self) -> str:
+        return f"AtLeast({int(self)})"
+
+    def __reduce__(self):  # cached (pickled) as itself
+        return (AtLeast, (int(self),))
+
+
+def _bounded_ids(qs: QuerySet[Petition], cap: int) -> list[int]:
+    """Up to `cap` + 1 ids of `qs` (in no order: the database stops at the first `cap` + 1)."""
+    return list(qs.order_by().values_list("pk", flat=True)[:cap + 1])
+
+
+def queue_counts(user, *, fresh: bool = False, cap: int | None = None) -> dict[str, int]:
     """The size of every queue and of their union (`ALL`, each petition once), cached per user for a
-    few seconds: the counts are shown on every staff page and cost a scan of the user's jurisdiction
-    each."""
+    few seconds. Each queue is counted up to `cap` (`AtLeast(cap)` beyond, shown "999+"), so a
+    jurisdiction of half a million petitions with thousands overdue is counted from the first
+    thousand matches rather than by reading every one; the union is made of the queues' own ids
+    (exact while every queue is under the cap) instead of one query ORing them all."""
+    cap = COUNT_CAP if cap is None else cap
     key = _counts_key(user.pk)
     if not fresh:
         cached = cache.get(key)
         if cached is not None:
             return cached
-    counts = {name: queue(user, name).count() for name, _label in QUEUES}
-    counts[ALL] = queue(user, ALL).count() if any(counts[k] for k, _l in QUEUES if k not in NOT_IN_ALL) else 0
+    counts: dict[str, int] = {}
+    union: set[int] = set()
+    more = False
+    for name, _label in QUEUES:
+        ids = _bounded_ids(queue(user, name), cap)
+        counts[name] = AtLeast(cap) if len(ids) > cap else len(ids)
+        if name not in NOT_IN_ALL:
+            more = more or len(ids) > cap
+            union.update(ids)
+    counts[ALL] = AtLeast(cap) if more or len(union) > cap else len(union)
     cache.set(key, counts, COUNTS_TTL)
     return counts
 
@@ -140,4 +171,4 @@ def queue_counts_forget(user_ids) -> None:
 
 
 def _counts_key(user_id) -> str:
-    return f"xinfang:queue-counts:v3:{user_id}"  # v2: with the union's count; v3: first_contact
+    return f"xinfang:queue-counts:v4:{user_id}"  # v2: the union's count; v3: first_contact; v4: AtLeast

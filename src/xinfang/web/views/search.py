@@ -11,13 +11,32 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from xinfang.common.errors import ApplicationError, NotFound
-from xinfang.petitions.filters import PetitionFilter, petitions_search
-from xinfang.petitions.selectors import without_masked_matches
+from xinfang.petitions.filters import PetitionFilter, petitions_search, petitions_search_ordered
+from xinfang.petitions.selectors import petitions_page, without_masked_matches
 from xinfang.reports.exports import petitions_xlsx
 
 from ..saved_filters import saved_filter_delete, saved_filter_save, saved_filters_of
 from ..search_forms import SavedFilterForm, SearchForm, search_params
-from .common import SORTS, table_context, xlsx_download
+from .common import PAGE_SIZE, SORTS, xlsx_download
+
+
+def paged_context(request, qs, *, default_sort: str = "-received_at", per_page: int | None = None, q: str = "",
+                  ordered_qs=None, count_qs=None) -> dict:
+    """`common.table_context` for long lists: only the page's rows are read and the count stops at
+    `selectors.COUNT_CAP` (then "超过 N 件"). `ordered_qs(sort)`, when given, is the queryset to page
+    in that order (a shape the database serves best for it); `count_qs` the same rows for the count."""
+    sort = request.GET.get("sort") or default_sort
+    if sort not in SORTS:
+        sort = default_sort
+    rows = ordered_qs(sort) if ordered_qs is not None else qs.order_by(sort, "-id")
+    page = petitions_page(request.user, rows, number=request.GET.get("page"), per_page=per_page or PAGE_SIZE, q=q,
+                          count_qs=count_qs if count_qs is not None else qs)
+    keep = QueryDict(mutable=True)
+    keep.update({k: v for k, v in request.GET.items() if k not in ("page", "sort")})
+    base = keep.urlencode()
+    base = base + "&" if base else ""
+    return {"page": page, "sort": sort, "sort_qs": base, "page_qs": base + f"sort={sort}&"}
+
 
 
 @login_required
@@ -32,9 +51,10 @@ def search_view(request):
         return render(request, "web/search/search.html", ctx)
     # without criteria: everything the user may see, newest first
     flt = form.to_filter() if form.is_bound else PetitionFilter()
-    # titles are masked per row by the table (petition_texts); a hidden accuser is not found by what is masked
-    ctx.update(table_context(request, without_masked_matches(request.user, petitions_search(request.user, flt),
-                                                             flt.q)))
+    # titles are masked per row by the table (petition_texts); a hidden accuser is not found by what is
+    # masked (petitions_page drops those rows, as without_masked_matches does)
+    ctx.update(paged_context(request, petitions_search(request.user, flt), q=flt.q,
+                             ordered_qs=lambda sort: petitions_search_ordered(request.user, flt, sort)))
     if form.is_bound:
         ctx["criteria"] = form.criteria()
     return render(request, "web/search/search.html", ctx)
