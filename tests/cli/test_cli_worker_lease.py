@@ -167,11 +167,12 @@ def _wait(predicate, seconds: float, what: str, *procs):
 
 
 @pytestmark_real
-def test_a_job_of_a_killed_worker_completes_exactly_once(org, register, tmp_path):
+def test_a_job_of_a_killed_worker_completes_exactly_once(org, register, tmp_path, settings):
     from xinfang.reports.models import IssuedDocument
     from xinfang.reports.tasks import issue_notices
     from xinfang.workflow.models import PetitionEvent
 
+    settings.MEDIA_ROOT = str(tmp_path / "var" / "media")  # where the workers (XINFANG_HOME=tmp_path) store
     p, _code = register(title="小区停车收费")
     event = next(e for e in PetitionEvent.objects.filter(petition=p) if "登记回执" in (e.data or {}).get("documents", []))
     DBTaskResult.objects.filter(task_path=issue_notices.module_path).delete()  # this test's job issues it
@@ -202,9 +203,13 @@ def test_a_job_of_a_killed_worker_completes_exactly_once(org, register, tmp_path
         assert row.status == "SUCCESSFUL", log + row.traceback
         assert len(row.worker_ids) == 2 and row.worker_ids[0] != row.worker_ids[1]
         assert "接管了 1 个" in log
-        # exactly once in effect: one 登记回执 for the event, with its files
+        # exactly once in effect: one 登记回执 for the event, issued with its frozen content (the worker
+        # leaves the PDF and DOCX to the first download, which renders them)
+        from xinfang.reports.notices.services import file_present, source_verify
+
         docs = IssuedDocument.objects.filter(event_id=event.pk, kind="receipt")
-        assert docs.count() == 1 and docs[0].pdf and docs[0].docx
+        assert docs.count() == 1 and source_verify(docs[0])
+        assert file_present(docs[0].pdf) and file_present(docs[0].docx)
         assert IssuedDocument.objects.filter(petition=p).count() == 1
         assert not JobLease.objects.filter(task_id=job.id).exists()
     finally:

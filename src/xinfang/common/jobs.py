@@ -73,6 +73,16 @@ def lease_release(task_id, worker_id: str) -> None:
     JobLease.objects.filter(task_id=task_id, worker_id=worker_id).delete()
 
 
+def leases_renew(task_ids, worker_id: str, seconds: float) -> set:
+    """Extend this worker's leases on `task_ids` in one UPDATE; the ids it still holds."""
+    task_ids = list(task_ids)
+    if not task_ids:
+        return set()
+    JobLease.objects.filter(task_id__in=task_ids, worker_id=worker_id).update(
+        expires_at=timezone.now() + dt.timedelta(seconds=seconds))
+    return set(JobLease.objects.filter(task_id__in=task_ids, worker_id=worker_id).values_list("task_id", flat=True))
+
+
 def _lost(backend_name: str, seconds: float):
     from django_tasks_db.compat import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
@@ -145,6 +155,53 @@ class Heartbeat(threading.Thread):
                         return
                 except Exception:  # a busy database: try again at the next beat, the lease has margin
                     logger.warning("job %s: lease renewal failed", self.task_id, exc_info=True)
+        finally:
+            connections.close_all()  # this thread's connections only
+
+    def stop(self):
+        self.done.set()
+        self.join(5)
+
+
+class LeaseKeeper(threading.Thread):
+    """One thread per worker renewing, every `seconds / 4`, the leases of the jobs the worker holds (a
+    claimed batch, the one running included), on its own connection. Cheaper than a `Heartbeat` per
+    job when jobs take milliseconds: `hold` and `drop` only touch a set."""
+
+    def __init__(self, worker_id: str, seconds: float):
+        super().__init__(name="xinfang-leases", daemon=True)
+        self.worker_id, self.seconds = worker_id, seconds
+        self.held: set = set()
+        self.lost: set = set()  # held leases another worker took over (reclaimed)
+        self.lock = threading.Lock()
+        self.done = threading.Event()
+
+    def hold(self, task_ids) -> None:
+        with self.lock:
+            self.held.update(task_ids)
+
+    def drop(self, task_id) -> None:
+        with self.lock:
+            self.held.discard(task_id)
+            self.lost.discard(task_id)
+
+    def run(self):
+        try:
+            while not self.done.wait(self.seconds / 4):
+                with self.lock:
+                    held = set(self.held)
+                if not held:
+                    continue
+                try:
+                    kept = leases_renew(held, self.worker_id, self.seconds)
+                except Exception:  # a busy database: try again at the next beat, the lease has margin
+                    logger.warning("lease renewal failed", exc_info=True)
+                    continue
+                with self.lock:
+                    for task_id in (held - kept) & self.held:
+                        if task_id not in self.lost:
+                            logger.warning("job %s: lease lost (taken over by another worker)", task_id)
+                        self.lost.add(task_id)
         finally:
             connections.close_all()  # this thread's connections only
 

@@ -153,6 +153,9 @@ def sentence(text: str) -> str:
 # ---- who the notice talks to -----------------------------------------------------------------
 
 def _links(p: Petition):
+    cached = getattr(p, "_notice_links", None)  # read once per `build` (it asks several times)
+    if cached is not None:
+        return cached
     return list(p.petitioner_links.select_related("petitioner").order_by("position", "id"))
 
 
@@ -313,6 +316,15 @@ COMPLETION_OUTCOME = {
 # ---- the notices -----------------------------------------------------------------------------
 
 def build(kind: str, petition: Petition, event: PetitionEvent | None, reply: Reply | None) -> Notice:
+    petition._notice_links = None
+    petition._notice_links = _links(petition)
+    try:
+        return _build(kind, petition, event, reply)
+    finally:
+        del petition._notice_links
+
+
+def _build(kind: str, petition: Petition, event: PetitionEvent | None, reply: Reply | None) -> Notice:
     p, data = petition, (event.data if event else {}) or {}
     issuer_unit = (event.unit if event and event.unit_id else None) or p.handling_unit or p.receiving_unit
     n = Notice(kind=kind, title=TITLES.get(kind, str(DocumentKind(kind).label)), issuer=issuer_unit.name,

@@ -20,6 +20,10 @@ long sweep says it is still running. `--once` treats the sweep as due (enqueues 
 (including those the sweep queued), then exits.
 SIGTERM or Ctrl+C stops after the job at hand; a second one stops at once and puts the job back.
 
+A draining worker claims up to `BATCH` jobs in one transaction and runs them one after the other
+(issue 13: a notice job takes milliseconds, so claiming, leasing and reconnecting once per job cost more
+than the job); a fresh job waits at most for the batch at hand. Jobs run inside `common.jobs.in_worker`,
+so a notice is issued at once and its PDF and DOCX are rendered on first need (reports.notices).
 A claimed job carries a lease (`--lease` seconds, renewed by a heartbeat while it runs; common/jobs.py):
 a job left RUNNING by a worker that died (SIGKILL, a lost host) is queued again once its lease
 expired and run by the next worker, so every queued job runs; running one again is harmless (notices
@@ -35,7 +39,7 @@ import threading
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import OperationalError, close_old_connections, connections
+from django.db import OperationalError, close_old_connections, connections, transaction
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
@@ -51,6 +55,12 @@ PROGRESS_MIN = 20  # a run of at least this many jobs reports its progress
 SWEEP_NOTE_SECONDS = 30.0  # how often a long sweep says it is still running
 STOP_WAIT_SECONDS = 5.0  # on stop, how long to let a running sweep finish
 LEASE_SECONDS = 60.0  # a claimed job's lease; renewed every quarter of it while the job runs
+BATCH = 16  # jobs claimed in one transaction by a draining worker (a notice job takes milliseconds)
+# Jobs that only write the database (files they write are keyed by the rows they insert): consecutive ones
+# of a batch run in one transaction, each in a savepoint of its own, for at most GROUP_SECONDS (SQLite has
+# one writer: one lock taken per group instead of two per job, so a worker keeps up beside registration).
+TOGETHER = frozenset({"xinfang.reports.tasks.issue_notices"})
+GROUP_SECONDS = 0.05
 
 
 def _database_backend(alias: str):
@@ -109,6 +119,7 @@ class _SweepThread(threading.Thread):
 
 class Command(BaseCommand):
     lease, reclaimed_at = LEASE_SECONDS, None  # set by handle(); defaults for a Command used directly
+    lease_keeper: leases.LeaseKeeper | None = None  # renews the leases of the claimed batch
     help = _("后台任务进程：执行排队的后台任务（每秒检查），检查办理时限并更新预警等级、复查复核期限届满自动办结。")
 
     def add_arguments(self, parser):
@@ -154,6 +165,9 @@ class Command(BaseCommand):
         finally:
             self._restore_signals(previous)
             self._wait_for_sweep()
+            if self.lease_keeper is not None:
+                self.lease_keeper.stop()
+                self.lease_keeper = None
         if self.stopping:
             self._say(_("后台任务进程已停止。"))
 
@@ -332,25 +346,71 @@ class Command(BaseCommand):
         """The next job, claimed for this worker (row locks: several workers are safe) with a lease;
         None when none is ready. Fresh jobs first (queued in the last FRESH_SECONDS, and since the
         worker started), then the backlog; each by priority, then oldest first."""
+        jobs = self._claim_batch(ready, 1)
+        return jobs[0] if jobs else None
+
+    def _claim_batch(self, ready=None, limit: int = BATCH) -> list:
+        """Up to `limit` jobs claimed in one transaction, each with its lease, in the order `_claim` takes
+        them (fresh first); [] when none is ready."""
         from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
+
+        from xinfang.common.models import JobLease
 
         self._reclaim()
         ready = self._ready() if ready is None else ready
         if not ready.exists():  # a plain read first: an idle worker takes no write lock every second
-            return None
+            return []
         since = timezone.now() - dt.timedelta(seconds=FRESH_SECONDS)
         fresh = ready.filter(enqueued_at__gte=max(since, self.fresh_since or since))
         try:
             with exclusive_transaction(ready.db):
-                job = fresh.get_locked() or ready.get_locked()
-                if job is not None:
-                    job.claim(self.worker_id)
-                    leases.lease_take(job, self.worker_id, self.lease)
+                jobs = list(fresh.select_for_update(skip_locked=True)[:limit])
+                if len(jobs) < limit:
+                    jobs += list(ready.exclude(pk__in=[j.pk for j in jobs])
+                                 .select_for_update(skip_locked=True)[:limit - len(jobs)])
+                if jobs:
+                    for job in jobs:
+                        job.claim(self.worker_id)
+                    ids = [j.pk for j in jobs]
+                    expires = timezone.now() + dt.timedelta(seconds=self.lease)
+                    JobLease.objects.filter(task_id__in=ids).delete()
+                    JobLease.objects.bulk_create([JobLease(task_id=pk, worker_id=self.worker_id, expires_at=expires)
+                                                  for pk in ids])
         except OperationalError as exc:
             if is_locked_database_exception(exc):  # busy: try again on the next round
-                return None
+                return []
             raise
-        return job
+        return jobs
+
+    def _keeper(self) -> leases.LeaseKeeper:
+        keeper = getattr(self, "lease_keeper", None)
+        if keeper is None or not keeper.is_alive():
+            keeper = self.lease_keeper = leases.LeaseKeeper(self.worker_id, self.lease)
+            keeper.start()
+        return keeper
+
+    @staticmethod
+    def _interrupted(job) -> bool:
+        from django_tasks_db.compat import TaskResultStatus
+
+        return job.status == TaskResultStatus.FAILED and job.exception_class_path == "builtins.KeyboardInterrupt"
+
+    @staticmethod
+    def _run_saved(runner, job) -> None:
+        """Run a job of a group in a savepoint of its own: a job whose writes fail rolls back alone and is
+        recorded as failed."""
+        try:
+            with transaction.atomic(using=job._state.db), leases.in_worker():
+                runner.run_task(job)
+        except Exception as exc:  # recording its result failed with the savepoint: record the failure
+            job.set_failed(exc)
+
+    def _give_back(self, jobs) -> None:
+        """Claimed jobs not run (the worker is stopping): back to the queue, their leases dropped."""
+        for job in jobs:
+            leases.requeue(job)
+            leases.lease_release(job.pk, self.worker_id)
+            self._keeper().drop(job.pk)
 
     def _drain(self) -> int:
         """Run ready jobs until none is left (or the worker is stopping); returns how many ran."""
@@ -359,42 +419,86 @@ class Command(BaseCommand):
         from django_tasks_db.compat import TaskResultStatus
         from django_tasks_db.management.commands.db_worker import Worker
 
+        from xinfang.common.models import JobLease
+
         runner = Worker(queue_names=self.queues, interval=0, batch=True, backend_name=self.backend_alias,
                         startup_delay=False, max_tasks=None, worker_id=self.worker_id, excluded_queue_names=[])
+        keeper = self._keeper()
         ran = failed = 0
         total = 0  # the size of this run, known once it has started
         reported = time.monotonic()
-        while not self.stopping:
-            job = self._claim()
-            if job is None:
-                break
-            if not ran:
-                total = 1 + self._ready().count()
-                if total >= PROGRESS_MIN:
-                    self._say(_("后台任务：待处理 %(n)d 个，开始处理。") % {"n": total})
-            heartbeat = leases.Heartbeat(job.pk, self.worker_id, self.lease)
-            heartbeat.start()
-            try:
-                with leases.in_worker():
-                    runner.run_task(job)
-            finally:
-                heartbeat.stop()
-            interrupted = (job.status == TaskResultStatus.FAILED
-                           and job.exception_class_path == "builtins.KeyboardInterrupt")
-            if interrupted:  # stopped at once by a second signal: the job runs again later
-                leases.requeue(job)
-            leases.lease_release(job.pk, self.worker_id)
+        done: list = []  # the batch's jobs that ran
+        interrupted = broken = False
+
+        def finish(job):
+            nonlocal ran, failed, interrupted, broken
+            keeper.drop(job.pk)
+            interrupted = self._interrupted(job)
             if interrupted:
-                raise KeyboardInterrupt
+                return
+            done.append(job.pk)
             ran += 1
-            failed += job.status == TaskResultStatus.FAILED
-            now = time.monotonic()
-            if total >= PROGRESS_MIN and now - reported >= PROGRESS_SECONDS:
-                reported = now
-                total = ran + self._ready().count()  # jobs keep coming while a backlog runs
-                self._say(_("后台任务处理中 %(done)d/%(total)d（失败 %(failed)d 个）") % {
-                    "done": ran, "total": total, "failed": failed})
-            self._tick()
+            if job.status == TaskResultStatus.FAILED:
+                failed += 1
+                broken = True  # a failed job may have left a broken connection
+
+        try:
+            while not self.stopping:
+                batch = self._claim_batch()
+                if not batch:
+                    break
+                keeper.hold(job.pk for job in batch)
+                if not ran:
+                    total = len(batch) + self._ready().count()
+                    if total >= PROGRESS_MIN:
+                        self._say(_("后台任务：待处理 %(n)d 个，开始处理。") % {"n": total})
+                done.clear()
+                interrupted = broken = False
+                try:
+                    i = 0
+                    while i < len(batch) and not interrupted:
+                        if self.stopping:
+                            self._give_back(batch[i:])
+                            break
+                        job = batch[i]
+                        if job.task_path in TOGETHER:
+                            until = time.monotonic() + GROUP_SECONDS
+                            with transaction.atomic(using=job._state.db):
+                                while True:
+                                    job = batch[i]
+                                    self._run_saved(runner, job)
+                                    i += 1
+                                    finish(job)
+                                    if (interrupted or self.stopping or i >= len(batch) or time.monotonic() >= until
+                                            or batch[i].task_path not in TOGETHER):
+                                        break
+                        else:
+                            try:
+                                with leases.in_worker():
+                                    runner.run_task(job)
+                            finally:
+                                i += 1
+                                finish(job)
+                        if interrupted:  # stopped at once by a second signal: the job runs again later
+                            leases.requeue(job)
+                            self._give_back(batch[i:])
+                            raise KeyboardInterrupt
+                        if broken:
+                            broken = False
+                            close_old_connections()
+                finally:
+                    # leases of the jobs run, dropped together (or of the interrupted one)
+                    JobLease.objects.filter(task_id__in=[j.pk for j in batch if j.pk in done or
+                                                         j.status != TaskResultStatus.RUNNING],
+                                            worker_id=self.worker_id).delete()
+                now = time.monotonic()
+                if total >= PROGRESS_MIN and now - reported >= PROGRESS_SECONDS:
+                    reported = now
+                    total = ran + self._ready().count()  # jobs keep coming while a backlog runs
+                    self._say(_("后台任务处理中 %(done)d/%(total)d（失败 %(failed)d 个）") % {
+                        "done": ran, "total": total, "failed": failed})
+                self._tick()
+        finally:
             close_old_connections()
         if ran and not self.once:
             self._say(_("执行后台任务 %(n)d 个（失败 %(failed)d 个）。") % {"n": ran, "failed": failed})
