@@ -181,6 +181,25 @@ def test_the_sweep_fires_once_and_notifies(fumes, register, as_user):
     assert as_user("demo_clerk").get("/hotspots/alerts/").status_code == 404
 
 
+def test_rises_count_every_petition_when_the_text_cap_is_reached(fumes, monkeypatch):
+    """At a hotline's volume the grouping reads only the newest petitions: region and category rises
+    are still counted in the database over every petition, and no hot-spot rise is tested against
+    weeks the read did not reach (they would look empty)."""
+    from xinfang.insight.hotspots import engine
+
+    monkeypatch.setattr(selectors, "MAX_PETITIONS", 2)
+    now = timezone.now()
+    week = engine.week_start(timezone.localdate(now))
+    fired = services.alerts_sweep(now)
+    assert fired[AlertKind.HOTSPOT] == 0, fired
+    this_week = {p.pk for p in fumes if timezone.localdate(p.received_at) >= week}
+    region = Alert.objects.get(key=f"region:990102001:{week}")
+    category = Alert.objects.get(key=f"category:01:{week}")
+    for alert in (region, category):
+        assert this_week <= set(alert.members.values_list("pk", flat=True))  # beyond the cap of 2
+        assert alert.count >= len(this_week)
+
+
 def test_public_support_counts_in_the_heat(fumes):
     (_p, before) = selectors.hotspots_for(user("demo_analyst"))
     services.support_set(petition=fumes[0], likes=255, dislikes=3)

@@ -41,6 +41,7 @@ MIN_PERSONS = 2
 COLLECTIVE_HEADCOUNT = 5
 CONVERGING_DAYS = 7
 CONVERGING_PERSONS = 3
+MIN_BASELINE_WEEKS = 2  # fully counted previous weeks needed to test a rise (see week_firings)
 
 
 def poisson_tail(count: int, lam: float) -> float:
@@ -87,10 +88,14 @@ def _day(at) -> dt.date | None:
 
 
 def week_firings(docs: Sequence[engine.Doc], week: dt.date, *, as_of: dt.datetime | None = None,
-                 counted: dict | None = None) -> list[Firing]:
+                 counted: dict | None = None, covered_from: dt.date | None = None) -> list[Firing]:
     """The hot-spot rises and converging petitioners of the week starting `week` (a Monday), over
     `docs` (those received in the previous BASELINE_WEEKS weeks and this week; others are ignored).
-    `counted`: `engine.counts(docs)` when already computed (a replay)."""
+    `counted`: `engine.counts(docs)` when already computed (a replay). `covered_from`: the first day
+    from which `docs` hold every petition (the sweep reads at most a bounded number, the newest):
+    the baseline is then the mean of the fully covered weeks only, and with fewer than
+    `MIN_BASELINE_WEEKS` of them no hot-spot rise is tested (an empty history would make every
+    matter of the week a rise); converging petitioners are still found."""
     start = week - dt.timedelta(weeks=BASELINE_WEEKS)
     end = week + dt.timedelta(days=7)
     idx = [i for i, d in enumerate(docs) if (day := _day(d.at)) is not None and start <= day < end]
@@ -108,8 +113,10 @@ def week_firings(docs: Sequence[engine.Doc], week: dt.date, *, as_of: dt.datetim
             day = _day(window[m].at)
             if day < week:
                 history[(week - engine.week_start(day)).days // 7 - 1] += 1
+        if covered_from is not None:  # history[k] is the week starting week - (k + 1) weeks
+            history = [n for k, n in enumerate(history) if week - dt.timedelta(weeks=k + 1) >= covered_from]
         r = rise(len(this_week), history)
-        if r.fired and len({window[m].person or window[m].key for m in this_week}) >= MIN_PERSONS:
+        if len(history) >= MIN_BASELINE_WEEKS and r.fired and len({window[m].person or window[m].key for m in this_week}) >= MIN_PERSONS:
             found.append(Firing("hotspot", week, spot, [idx[m] for m in this_week], rise=r))
             engine.set_title(spot, window, X)
         last = as_of or max(window[m].at for m in this_week)

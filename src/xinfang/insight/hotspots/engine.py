@@ -48,6 +48,8 @@ WEIGHTS = {"title_words": 0.25, "title_chars": 0.25, "anchors": 0.5}
 LOOSE = 0.25  # the blocking graph: pairs at or above this similarity
 THRESHOLD = 0.20  # the average-linkage cut: mean similarity between two groups to join them
 MIN_ITEMS = 2  # a hot spot has at least this many petitions
+MAX_BLOCK = 1500  # the most texts grouped by average linkage at once (see `_blocks`)
+BLOCK_STEP = 0.1
 
 _init_lock = threading.Lock()
 # Words common to most petitions whatever their matter (greetings, the board's boilerplate).
@@ -202,51 +204,77 @@ def rows(counted: dict, index: Sequence[int]) -> dict:
 # ---- grouping ------------------------------------------------------------------------------------
 
 def _pairs(X, loose: float, chunk: int = 2000):
-    """(i, j, similarity) of the pairs i < j above `loose`, computed a block of rows at a time."""
+    """(rows, cols, similarities) numpy arrays of the pairs i < j at or above `loose`, computed a block
+    of rows at a time."""
+    import numpy as np
+
     n = X.shape[0]
     XT = X.T.tocsc()
+    rows, cols, sims = [], [], []
     for start in range(0, n, chunk):
         block = (X[start:start + chunk] @ XT).tocoo()
-        rows = block.row + start
-        keep = (block.data >= loose) & (rows < block.col)
-        yield from zip(rows[keep].tolist(), block.col[keep].tolist(), block.data[keep].tolist(), strict=True)
+        r = block.row + start
+        keep = (block.data >= loose) & (r < block.col)
+        rows.append(r[keep])
+        cols.append(block.col[keep])
+        sims.append(block.data[keep])
+    if not rows:
+        return np.array([], dtype=np.int64), np.array([], dtype=np.int64), np.array([])
+    return np.concatenate(rows), np.concatenate(cols), np.concatenate(sims)
+
+
+def _blocks(n: int, i, j, s, loose: float, members=None) -> list[list[int]]:
+    """The connected components (size >= 2) of the graph of the edges (i, j, s) at or above `loose`,
+    as lists of node numbers. A component larger than `MAX_BLOCK` is split again with a stricter
+    bound (`loose` + `BLOCK_STEP`), so that average linkage never runs on more than `MAX_BLOCK` texts:
+    its cost grows with the square of the block (a template message sent by thousands). Texts joined
+    to such a crowd only by pairs between the two bounds may then stay apart."""
+    import numpy as np
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    keep = s >= loose
+    i, j, s = i[keep], j[keep], s[keep]
+    if not len(i):
+        return []
+    graph = coo_matrix((s, (i, j)), shape=(n, n))
+    _count, labels = connected_components(graph, directed=False)
+    sizes = np.bincount(labels)
+    out: list[list[int]] = []
+    order = np.argsort(labels, kind="stable")
+    bounds = np.cumsum(sizes)[:-1]
+    for lab, nodes in enumerate(np.split(order, bounds)):
+        if sizes[lab] < 2:
+            continue
+        if sizes[lab] <= MAX_BLOCK or loose + BLOCK_STEP > 1.0:
+            out.append(nodes.tolist())
+            continue
+        inside = np.isin(i, nodes)  # both ends are in the block when one is
+        out += _blocks(n, i[inside], j[inside], s[inside], loose + BLOCK_STEP)
+    return out
 
 
 def groups(X, *, threshold: float = THRESHOLD, loose: float = LOOSE) -> list[list[int]]:
     """The groups of similar rows of X (each a list of row indices, size >= 2)."""
     import numpy as np
     from scipy.cluster.hierarchy import fcluster, linkage
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
 
     n = X.shape[0]
     if n < 2:
         return []
-    edges = list(_pairs(X, loose))
-    if not edges:
-        return []
-    i, j, s = (np.array(a) for a in zip(*edges, strict=True))
-    graph = coo_matrix((s, (i, j)), shape=(n, n))
-    _count, labels = connected_components(graph, directed=False)
-    blocks: dict[int, list[int]] = {}
-    for idx, lab in enumerate(labels.tolist()):
-        blocks.setdefault(lab, []).append(idx)
+    i, j, s = _pairs(X, loose)
     found: list[list[int]] = []
-    for members in blocks.values():
-        if len(members) < 2:
-            continue
+    for members in _blocks(n, i, j, s, loose):
         if len(members) == 2:
-            found.append(members)  # joined by an edge above LOOSE: check the cut
             sim = float((X[members[0]] @ X[members[1]].T).toarray()[0, 0])
-            if sim < threshold:
-                found.pop()
+            if sim >= threshold:  # joined by an edge above LOOSE: check the cut
+                found.append(members)
             continue
         sub = X[members]
         sims = (sub @ sub.T).toarray()
-        dist = np.clip(1.0 - sims, 0.0, 2.0)
-        np.fill_diagonal(dist, 0.0)
         iu = np.triu_indices(len(members), k=1)
-        tree = linkage(dist[iu], method="average")
+        dist = np.clip(1.0 - sims[iu], 0.0, 2.0)
+        tree = linkage(dist, method="average")
         cut = fcluster(tree, t=1.0 - threshold, criterion="distance")
         parts: dict[int, list[int]] = {}
         for m, c in zip(members, cut.tolist(), strict=True):

@@ -21,7 +21,7 @@ from xinfang.org.choices import Role
 from xinfang.org.jurisdiction import all_roles
 from xinfang.petitions.choices import Nature
 from xinfang.petitions.models import Petition
-from xinfang.petitions.selectors import petition_texts, petitioner_names, petitions_visible
+from xinfang.petitions.selectors import petition_texts, petitions_visible
 
 from . import engine
 from .models import Alert, PetitionSupport
@@ -70,17 +70,19 @@ def petition_docs(petitions) -> list[engine.Doc]:
     support = dict(PetitionSupport.objects.filter(petition__in=[p.pk for p in petitions])
                    .values_list("petition_id", "likes"))
     people: dict[int, str] = {}
+    names: dict[int, list[str]] = {}  # the accusers' names, read in the same query (no read per petition)
     from xinfang.petitions.models import PetitionPetitioner
 
-    for pid, person in (PetitionPetitioner.objects.filter(petition__in=[p.pk for p in petitions])
-                        .order_by("petition_id", "position", "pk").values_list("petition_id", "petitioner_id")):
+    for pid, person, name in (PetitionPetitioner.objects.filter(petition__in=[p.pk for p in petitions])
+                              .order_by("petition_id", "position", "pk")
+                              .values_list("petition_id", "petitioner_id", "petitioner__name")):
         people.setdefault(pid, str(person))
+        names.setdefault(pid, []).append(name)
     docs = []
     for p in petitions:
         title, content = p.title, p.content
         if p.nature == Nature.ACCUSATION:
-            names = petitioner_names(p)
-            title, content = mask_identifiers(title, names), mask_identifiers(content, names)
+            title, content = mask_identifiers(title, names.get(p.pk, [])), mask_identifiers(content, names.get(p.pk, []))
         docs.append(engine.Doc(key=f"{p.pk:012d}", title=title, content=content, at=p.received_at,
                                headcount=p.headcount or 1, escalated=p.is_escalated, support=support.get(p.pk, 0),
                                person=people.get(p.pk, f"p{p.pk}"), extra={"petition": p}))

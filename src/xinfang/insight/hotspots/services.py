@@ -102,13 +102,19 @@ def alerts_sweep(now: dt.datetime) -> dict:
     week = engine.week_start(today)
     tz = timezone.get_current_timezone()
     start = dt.datetime.combine(week - dt.timedelta(weeks=aw.BASELINE_WEEKS), dt.time.min, tzinfo=tz)
-    petitions = list(selectors.petitions_between(Petition.objects.all(), start, now + dt.timedelta(seconds=1))
-                     .select_related("problem_region", "category")[:selectors.MAX_PETITIONS])
+    end = now + dt.timedelta(seconds=1)
+    petitions = list(selectors.petitions_between(Petition.objects.all(), start, end)[:selectors.MAX_PETITIONS])
     fired = {k: 0 for k in AlertKind.values}
     if not petitions:
         return fired
+    # the newest MAX_PETITIONS only: at a hotline's volume they may not reach back to `start`, and the
+    # weeks before the oldest one read are then not counted (alerts.week_firings)
+    covered_from = None
+    if len(petitions) == selectors.MAX_PETITIONS:
+        covered_from = timezone.localdate(petitions[-1].received_at) + dt.timedelta(days=1)
+        logger.info("early warning: the newest %d petitions reach back to %s only", len(petitions), covered_from)
     docs = selectors.petition_docs(petitions)
-    for f in aw.week_firings(docs, week, as_of=now):
+    for f in aw.week_firings(docs, week, as_of=now, covered_from=covered_from):
         ps = [docs[m].extra["petition"] for m in f.members]
         if f.kind == "hotspot":
             alert = alert_fire(kind=AlertKind.HOTSPOT, key=f"hotspot:{f.spot.key}:{week}", title=f.spot.title,
@@ -120,53 +126,68 @@ def alerts_sweep(now: dt.datetime) -> dict:
             alert = alert_fire(kind=AlertKind.CONVERGING, key=f"converging:{f.spot.key}:{week}", title=f.spot.title,
                                why=why, week=week, members=ps, now=now, count=len(ps))
         fired[AlertKind.HOTSPOT if f.kind == "hotspot" else AlertKind.CONVERGING] += alert is not None
-    fired[AlertKind.REGION] += _group_rises(petitions, week, now, "region")
-    fired[AlertKind.CATEGORY] += _group_rises(petitions, week, now, "category")
-    fired[AlertKind.COLLECTIVE] += _collective(petitions, now, week)
+    del petitions, docs
+    fired[AlertKind.REGION] += _group_rises(week, start, end, now, "region")
+    fired[AlertKind.CATEGORY] += _group_rises(week, start, end, now, "category")
+    fired[AlertKind.COLLECTIVE] += _collective(now, week)
     return fired
 
 
-def _group_rises(petitions: list[Petition], week: dt.date, now: dt.datetime, dim: str) -> int:
-    """Rises of a region (the problem's place and every region above it) or a first-level category."""
-    groups: dict[str, list[Petition]] = {}
-    for p in petitions:
-        if dim == "region":
-            keys = [c for c in (p.problem_region.path.strip("/").split("/") if p.problem_region_id else []) if c]
-        else:
-            keys = [p.category.path.strip("/").split("/")[0]] if p.category_id else []
-        for k in keys:
-            groups.setdefault(k, []).append(p)
+def _in_window(start: dt.datetime, end: dt.datetime):
+    return Petition.objects.filter(received_at__gte=start, received_at__lt=end, merged_into__isnull=True)
+
+
+def _group_rises(week: dt.date, start: dt.datetime, end: dt.datetime, now: dt.datetime, dim: str) -> int:
+    """Rises of a region (the problem's place and every region above it) or a first-level category,
+    counted in the database (every petition of the weeks, however many): items per day and region or
+    category, summed per week and per code of the path."""
+    from django.db.models import Count
+    from django.db.models.functions import TruncDate
+
+    field = "problem_region__path" if dim == "region" else "category__path"
+    tz = timezone.get_current_timezone()
+    rows = (_in_window(start, end).filter(**{f"{field}__isnull": False})
+            .annotate(day=TruncDate("received_at", tzinfo=tz)).values(field, "day").annotate(n=Count("id"))
+            .order_by())
+    weekly: dict[str, list[int]] = {}  # code: [this week, 1 week before, …, BASELINE_WEEKS before]
+    for row in rows:
+        path, day = row[field], row["day"]
+        if isinstance(day, dt.datetime):
+            day = day.date()
+        elif isinstance(day, str):
+            day = dt.date.fromisoformat(day[:10])
+        age = (week - engine.week_start(day)).days // 7  # 0: this week
+        if not 0 <= age <= aw.BASELINE_WEEKS:
+            continue
+        codes = [c for c in path.strip("/").split("/") if c]
+        for code in codes if dim == "region" else codes[:1]:
+            weekly.setdefault(code, [0] * (aw.BASELINE_WEEKS + 1))[age] += row["n"]
     fired = 0
-    for code, members in groups.items():
-        history = [0] * aw.BASELINE_WEEKS
-        this_week = []
-        for p in members:
-            day = engine._day(p.received_at)
-            if day >= week:
-                this_week.append(p)
-            else:
-                history[(week - engine.week_start(day)).days // 7 - 1] += 1
-        r = aw.rise(len(this_week), history)
+    this_week_start = dt.datetime.combine(week, dt.time.min, tzinfo=tz)
+    for code, counts in weekly.items():
+        r = aw.rise(counts[0], counts[1:])
         if not r.fired:
             continue
+        members = list(_in_window(this_week_start, end).filter(**{f"{field}__contains": f"/{code}/"})
+                       .order_by("-received_at", "-pk"))
         model = Region if dim == "region" else Category
         name = model.objects.filter(code=code).values_list("name", flat=True).first() or code
         what = (_("属地“%(n)s”的信访件") if dim == "region" else _("内容分类“%(n)s”的信访件")) % {"n": name}
         title = (_("属地上升：%(n)s") if dim == "region" else _("分类上升：%(n)s")) % {"n": name}
         kind = AlertKind.REGION if dim == "region" else AlertKind.CATEGORY
         fired += alert_fire(kind=kind, key=f"{dim}:{code}:{week}", title=title, why=_rise_why(what, r), week=week,
-                            members=this_week, now=now, count=r.count, baseline=r.baseline, p_value=r.p) is not None
+                            members=members, now=now, count=r.count, baseline=r.baseline, p_value=r.p) is not None
     return fired
 
 
-def _collective(petitions: list[Petition], now: dt.datetime, week: dt.date) -> int:
+def _collective(now: dt.datetime, week: dt.date) -> int:
+    """Collective visits (集体访, or COLLECTIVE_HEADCOUNT persons or more) received in the last 7 days."""
     fired = 0
     since = now - dt.timedelta(days=7)
-    for p in petitions:
-        if p.received_at < since:
-            continue
-        if p.visit_kind != VisitKind.COLLECTIVE and (p.headcount or 1) < aw.COLLECTIVE_HEADCOUNT:
-            continue
+    found = (_in_window(since, now + dt.timedelta(seconds=1))
+             .filter(Q(visit_kind=VisitKind.COLLECTIVE) | Q(headcount__gte=aw.COLLECTIVE_HEADCOUNT))
+             .order_by("received_at", "pk"))
+    for p in found:
         why = _("%(at)s登记%(kind)s（%(n)d人），信访件%(num)s。") % {
             "at": timezone.localtime(p.received_at).strftime("%Y-%m-%d %H:%M"),
             "kind": VisitKind(p.visit_kind).label if p.visit_kind else _("来访"), "n": p.headcount or 1,
