@@ -470,3 +470,68 @@ def test_ownership_resolution_rate(org, register, act):
     assert (before["own_cases"], before["own_resolved"], kpis_of(before)["ownership_resolution"]) == (2, 0, 0.0)
     assert [p.pk for p in resolved] == [made[0].pk]
     assert sorted(p.pk for p in owned) == sorted(p.pk for p in made[:2])
+
+
+# ---- the query shapes of issue 13 give the figures they replaced ---------------------------------
+
+@pytest.mark.parametrize("months", [1, 2, 3, 7, 12, 24, 25])
+def test_month_groups_match_the_local_month_of_each_petition(org, months):
+    """The month of a petition is found by a binary search of nested CASEs: every petition lands in
+    the local month it was received in, right up to each month's first and last second, for periods
+    of any number of months (odd and even splits)."""
+    first = dt.date(2024, 12, 1)
+    period = st.Period(first, st.month_end(st.add_months(first, months - 1)))
+    expected: dict[str, int] = {}
+    with travel(local(2027, 6, 1)):
+        for i, m in enumerate(period.months()):
+            day_after = m.end + dt.timedelta(days=1)
+            edges = [local(m.start.year, m.start.month, 1, 0, 0, 0),  # the month's first second (local)
+                     local(day_after.year, day_after.month, day_after.day, 0, 0, 0) - dt.timedelta(seconds=1)]
+            for at_ in edges[: 1 + i % 2]:
+                bulk(1 + i % 3, channel="letter", received_at=at_)
+                expected[f"{m.start:%Y-%m}"] = expected.get(f"{m.start:%Y-%m}", 0) + 1 + i % 3
+        # just outside the period on both sides: not counted
+        bulk(2, channel="letter", received_at=local(2024, 11, 30, 23, 59, 59))
+        after = period.end + dt.timedelta(days=1)
+        bulk(2, channel="letter", received_at=local(after.year, after.month, after.day, 0, 0, 0))
+        got = st.aggregate(org.users["demo_analyst"], period, group_by=("month",), kpis=False, measures=["items"])
+    assert {k[0]: c["items"] for k, c in got.items()} == expected
+    from django.utils import timezone
+    raw: dict[str, int] = {}
+    for p in Petition.objects.all():
+        day = timezone.localtime(p.received_at).date()
+        if period.start <= day <= period.end:
+            raw[f"{day:%Y-%m}"] = raw.get(f"{day:%Y-%m}", 0) + 1
+    assert raw == expected
+
+
+def test_counts_add_is_the_plain_loop():
+    """`Counts.add` (done in C) gives what the loop `self[k] = self.get(k, 0) + v` gives, floats
+    included, in the order the measures were added."""
+    a = st.Counts({"items": 3, "reply_days": 0.1, "x": 2})
+    b = st.Counts({"reply_days": 0.2, "items": 4, "new": 7})
+    loop = dict(a)
+    for k, v in b.items():
+        loop[k] = loop.get(k, 0) + v
+    assert a.add(b) is a
+    assert a == loop and list(a) == list(loop) and a["reply_days"] == 0.1 + 0.2
+    assert st.Counts().add(b) == b
+
+
+def test_a_few_measures_read_only_their_facts_and_agree_with_all(cases, org):
+    """Asking for some measures computes only the facts they read; their figures are those of the
+    query that computes every fact, grouped or not, with the overdue lists collected alike."""
+    user = org.users["demo_analyst"]
+    full = st.aggregate(user, PERIOD, group_by=("unit", "channel"), as_of=AS_OF)
+    for measures in (["items"], st.VOLUME_MEASURES, ["acc_overdue", "rep_on_time", "sat_ok"], ["reply_days"],
+                     ["own_cases", "ot_resolved", "eval_base"]):
+        kpis = any(m in st.KPI_MEASURES for m in measures)
+        part = st.aggregate(user, PERIOD, group_by=("unit", "channel"), as_of=AS_OF, kpis=kpis, measures=measures)
+        assert part.keys() == full.keys()
+        for key, counts in part.items():
+            assert {n: counts[n] for n in measures} == {n: full[key][n] for n in measures}, (measures, key)
+    got, want = {}, {}
+    st.aggregate(user, PERIOD, as_of=AS_OF, measures=["items"], collect=("acc_overdue", "rep_overdue"), collected=got)
+    st.aggregate(user, PERIOD, as_of=AS_OF, collect=("acc_overdue", "rep_overdue"), collected=want)
+    assert {k: sorted(v) for k, v in got.items()} == {k: sorted(v) for k, v in want.items()}
+    assert want  # the cases have overdue petitions: the comparison is not of two empty lists

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import operator
 from collections.abc import Iterable
 from decimal import Decimal
+from itertools import repeat
 
 from django.db import connection, transaction
-from django.db.models import (
-    F,
-)
+from django.db.models import F
 from django.utils import timezone
 
 from xinfang.org.models import Unit
@@ -31,9 +31,10 @@ class Counts(dict):
         return 0
 
     def add(self, other: Counts) -> Counts:
-        get = self.get
-        for k, v in other.items():
-            self[k] = get(k, 0) + v
+        # self[k] = self.get(k, 0) + v for every measure of `other`, in the same order and with the same
+        # arithmetic as a loop, but in C: the roll-up of a year adds up thousands of groups of ~70 measures
+        keys = other.keys()
+        self.update(zip(keys, map(operator.add, map(self.get, keys, repeat(0)), other.values()), strict=True))
         return self
 
     def kpi(self, k: KpiDef) -> float | None:
@@ -63,7 +64,11 @@ def aggregate(user, period: Period, *, unit: Unit | None = None, group_by: Itera
                                 *(b for n in derived for b in (*MEASURES[n].plus, *MEASURES[n].minus))]))
     dims = {f"g{i}": _dim_column(d, period) for i, d in enumerate(group_by)}
     qs = cohort(user, period, unit)
-    facts, params = _facts_sql(qs.annotate(x_due=F("due_on")) if collect else qs, as_of, kpis=kpis, dims=dims)
+    # only the facts the measures read (the trend of the dashboard counts items: no fact at all)
+    read = [MEASURES[n] for n in (*names, *collect)]
+    only = {c[0] for m in read for c in m.conds} | {m.weight for m in read if m.weight}
+    facts, params = _facts_sql(qs.annotate(x_due=F("due_on")) if collect else qs, as_of, kpis=kpis, dims=dims,
+                               only=only)
     qn = connection.ops.quote_name
     select, out_params = [f"t.{qn(g)}" for g in dims], []
     for name in names:

@@ -41,6 +41,16 @@ def _dim_column(dim: str, period: Period):
     if dim == "visit_kind":
         return Case(When(channel=Channel.VISIT, then=F("visit_kind")), default=Value(""), output_field=CharField())
     if dim == "month":
-        whens = [When(received_at__lt=m.bounds()[1], then=Value(f"{m.start:%Y-%m}")) for m in period.months()]
-        return Case(*whens, default=Value(""), output_field=CharField())
+        return _month_case([(m.bounds()[1], f"{m.start:%Y-%m}") for m in period.months()])
     raise ApplicationError(_("不支持的分组：%(d)s") % {"d": dim}, "invalid", "group_by")
+
+
+def _month_case(months: list[tuple]):
+    """The label of the first month whose (exclusive) end lies after `received_at`, '' after the last:
+    a binary search of nested CASEs (about five comparisons a row for two years, not twelve on average)."""
+    if len(months) == 1:
+        end, label = months[0]
+        return Case(When(received_at__lt=end, then=Value(label)), default=Value(""), output_field=CharField())
+    mid = len(months) // 2
+    return Case(When(received_at__lt=months[mid - 1][0], then=_month_case(months[:mid])),
+                default=_month_case(months[mid:]), output_field=CharField())
