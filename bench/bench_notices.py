@@ -85,9 +85,19 @@ class _Peak(threading.Thread):
 
 def _worker(env, *args) -> tuple[subprocess.Popen, _Peak]:
     proc = subprocess.Popen([_xinfang(), "worker", *args], env=env, cwd=env["XINFANG_HOME"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     peak = _Peak(proc.pid)
     peak.start()
+    proc.started = threading.Event()
+    proc.lines = []
+
+    def read():
+        for line in proc.stdout:
+            proc.lines.append(line)
+            proc.started.set()  # the first line: "后台任务进程已启动…" (running) or a run's summary
+        proc.started.set()
+
+    threading.Thread(target=read, daemon=True).start()
     return proc, peak
 
 
@@ -142,9 +152,8 @@ def _notices(since_id: int) -> dict:
     lags = sorted((c - at[e]).total_seconds() for c, e in rows if e in at)
     created = sorted(c for c, _e in rows)
     span = (created[-1] - created[0]).total_seconds() if len(created) > 1 else 0.0
-    pending = IssuedDocument.objects.count()
-    return {"count": len(rows), "span_s": span, "lags": lags, "last_id": max([0] + list(
-        IssuedDocument.objects.values_list("pk", flat=True).order_by("-pk")[:1])), "total": pending}
+    last = IssuedDocument.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    return {"count": len(rows), "span_s": span, "lags": lags, "last_id": last}
 
 
 def _render(k: int) -> dict:
@@ -226,19 +235,21 @@ def run(ctx: Context) -> Result:
         produce_rate = loaded["events"] / loaded["seconds"]
         started = time.perf_counter()
         proc, peak_once = _worker(env, "--once")
-        _stdout, err = proc.communicate(timeout=3600)
+        proc.wait(timeout=3600)
         wall = time.perf_counter() - started
         peak_once.done.set()
         peak_once.join()
         if proc.returncode:
-            raise RuntimeError(f"worker --once failed:\n{err[-3000:]}")
+            time.sleep(0.5)
+            raise RuntimeError("worker --once failed:\n" + "".join(proc.lines)[-3000:])
         backlog = _call(env, "notices", "0")
         drain_rate = backlog["count"] / backlog["span_s"] if backlog["span_s"] else 0.0
 
         # live: a running worker while petitions are registered and moved
         since = backlog["last_id"]
         proc, peak_live = _worker(env, "--poll", "0.1")
-        time.sleep(8)  # Django start-up, so the lag measures issuing, not the start
+        proc.started.wait(300)  # Django start-up done, so the lag measures issuing, not the start
+        time.sleep(1)
         live_load = _call(env, "load", str(live_n), str(backlog_n))
         deadline = time.perf_counter() + 120
         live = _call(env, "notices", str(since))

@@ -105,14 +105,15 @@ def test_jobs_of_a_dead_worker_run_again_and_live_ones_are_left_alone(db):
 def test_a_claimed_job_holds_a_lease_while_it_runs(db, monkeypatch):
     seen = []
     result = counted.enqueue(9)
-    original = jobs.lease_take
+    original = jobs.leases_take  # a draining worker claims a batch of jobs, each with its lease
 
-    def spy(job, worker_id, seconds):
-        original(job, worker_id, seconds)
-        lease = JobLease.objects.get(task_id=job.pk)
-        seen.append((lease.worker_id, (lease.expires_at - timezone.now()).total_seconds()))
+    def spy(claimed, worker_id, seconds):
+        original(claimed, worker_id, seconds)
+        for job in claimed:
+            lease = JobLease.objects.get(task_id=job.pk)
+            seen.append((lease.worker_id, (lease.expires_at - timezone.now()).total_seconds()))
 
-    monkeypatch.setattr(jobs, "lease_take", spy)
+    monkeypatch.setattr(jobs, "leases_take", spy)
     _worker("--once", "--lease", "30")
     row = DBTaskResult.objects.get(pk=result.id)
     assert row.status == "SUCCESSFUL"

@@ -63,6 +63,14 @@ def lease_take(job, worker_id: str, seconds: float) -> None:
                                   "expires_at": timezone.now() + dt.timedelta(seconds=seconds)})
 
 
+def leases_take(jobs, worker_id: str, seconds: float) -> None:
+    """`lease_take` for a claimed batch: one DELETE and one INSERT, in the claiming transaction."""
+    ids = [job.pk for job in jobs]
+    expires = timezone.now() + dt.timedelta(seconds=seconds)
+    JobLease.objects.filter(task_id__in=ids).delete()
+    JobLease.objects.bulk_create([JobLease(task_id=pk, worker_id=worker_id, expires_at=expires) for pk in ids])
+
+
 def lease_renew(task_id, worker_id: str, seconds: float) -> bool:
     """Extend this worker's lease; False when it no longer holds it (it was reclaimed)."""
     return bool(JobLease.objects.filter(task_id=task_id, worker_id=worker_id).update(

@@ -293,11 +293,15 @@ def notice_regenerate(doc: IssuedDocument, *, actor=None) -> IssuedDocument:
 
 def notices_for_event(event_id: int) -> list[IssuedDocument]:
     """Issue every notice a timeline event names (the job run after each move)."""
-    event = PetitionEvent.objects.select_related("petition", "unit").filter(pk=event_id).first()
+    event = PetitionEvent.objects.select_related("unit__region").filter(pk=event_id).first()
     if event is None:
         return []
     names = (event.data or {}).get("documents", [])
-    petition = Petition.objects.select_related("receiving_unit", "handling_unit", "clerk").get(pk=event.petition_id)
+    if not any(name in BY_EVENT_NAME for name in names):
+        return []
+    # the units' regions too: the 机关代字 of a number is derived from them
+    petition = Petition.objects.select_related("receiving_unit__region", "handling_unit__region", "clerk").get(
+        pk=event.petition_id)
     return [notice_issue(petition=petition, kind=BY_EVENT_NAME[name], event=event)
             for name in names if name in BY_EVENT_NAME]
 

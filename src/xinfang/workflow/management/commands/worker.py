@@ -354,8 +354,6 @@ class Command(BaseCommand):
         them (fresh first); [] when none is ready."""
         from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
-        from xinfang.common.models import JobLease
-
         self._reclaim()
         ready = self._ready() if ready is None else ready
         if not ready.exists():  # a plain read first: an idle worker takes no write lock every second
@@ -371,11 +369,7 @@ class Command(BaseCommand):
                 if jobs:
                     for job in jobs:
                         job.claim(self.worker_id)
-                    ids = [j.pk for j in jobs]
-                    expires = timezone.now() + dt.timedelta(seconds=self.lease)
-                    JobLease.objects.filter(task_id__in=ids).delete()
-                    JobLease.objects.bulk_create([JobLease(task_id=pk, worker_id=self.worker_id, expires_at=expires)
-                                                  for pk in ids])
+                    leases.leases_take(jobs, self.worker_id, self.lease)
         except OperationalError as exc:
             if is_locked_database_exception(exc):  # busy: try again on the next round
                 return []
@@ -428,10 +422,11 @@ class Command(BaseCommand):
         total = 0  # the size of this run, known once it has started
         reported = time.monotonic()
         done: list = []  # the batch's jobs that ran
+        claimed = 0  # jobs claimed in this run (those run and those of the batch at hand)
         interrupted = broken = False
 
         def finish(job):
-            nonlocal ran, failed, interrupted, broken
+            nonlocal ran, failed, interrupted, broken, total, reported
             keeper.drop(job.pk)
             interrupted = self._interrupted(job)
             if interrupted:
@@ -441,6 +436,12 @@ class Command(BaseCommand):
             if job.status == TaskResultStatus.FAILED:
                 failed += 1
                 broken = True  # a failed job may have left a broken connection
+            now = time.monotonic()
+            if total >= PROGRESS_MIN and now - reported >= PROGRESS_SECONDS:
+                reported = now
+                total = claimed + self._ready().count()  # jobs keep coming while a backlog runs
+                self._say(_("后台任务处理中 %(done)d/%(total)d（失败 %(failed)d 个）") % {
+                    "done": ran, "total": total, "failed": failed})
 
         try:
             while not self.stopping:
@@ -448,6 +449,7 @@ class Command(BaseCommand):
                 if not batch:
                     break
                 keeper.hold(job.pk for job in batch)
+                claimed += len(batch)
                 if not ran:
                     total = len(batch) + self._ready().count()
                     if total >= PROGRESS_MIN:
@@ -491,12 +493,6 @@ class Command(BaseCommand):
                     JobLease.objects.filter(task_id__in=[j.pk for j in batch if j.pk in done or
                                                          j.status != TaskResultStatus.RUNNING],
                                             worker_id=self.worker_id).delete()
-                now = time.monotonic()
-                if total >= PROGRESS_MIN and now - reported >= PROGRESS_SECONDS:
-                    reported = now
-                    total = ran + self._ready().count()  # jobs keep coming while a backlog runs
-                    self._say(_("后台任务处理中 %(done)d/%(total)d（失败 %(failed)d 个）") % {
-                        "done": ran, "total": total, "failed": failed})
                 self._tick()
         finally:
             close_old_connections()
