@@ -53,7 +53,7 @@ run: setup fonts
 	$(BIN)/xinfang demo --if-empty
 	@echo "xinfang: http://127.0.0.1:$(PORT)/  (demo accounts: demo_clerk, demo_dispatcher, demo_handler, demo_leader, ... password: xinfang-demo-2026)"
 	$(BIN)/xinfang worker & trap "kill $$! 2>/dev/null" EXIT; \
-	$(BIN)/gunicorn xinfang.config.wsgi -b 127.0.0.1:$(PORT) -w 2 --threads 4 --access-logfile - --graceful-timeout 5
+	XINFANG_BIND=127.0.0.1:$(PORT) $(BIN)/gunicorn -c src/xinfang/config/gunicorn.conf.py xinfang.config.wsgi
 
 test: setup browser
 	$(BIN)/ruff check .

@@ -10,8 +10,8 @@ Every value can be overridden from the environment, so one file serves every mac
 
 import os
 
-DEFAULT_WORKERS = 4
-DEFAULT_THREADS = 1
+DEFAULT_WORKERS = 2
+DEFAULT_THREADS = 4
 
 
 def _int(name: str, default: int) -> int:

@@ -19,7 +19,7 @@ from xinfang.org.models import Unit
 from xinfang.petitions.choices import OPEN_STATES, Channel, Status
 from xinfang.petitions.models import Petition, PetitionAccess
 from xinfang.petitions.selectors import petitions_visible
-from xinfang.petitions.services import PetitionerInput, petition_prepare, petition_store
+from xinfang.petitions.services import PetitionerInput, petition_prepare, petition_store, write_turn
 
 from . import deadlines as dl
 from .actions import EFFECTS, Ctx
@@ -118,11 +118,14 @@ def petition_register(*, actor, unit: Unit | None = None, petitioners: list[Peti
                                            first_contact__is_active=True)
                    .order_by("received_at", "id").values_list("first_contact", flat=True).first()
                    ) if existing_people and not petition.is_anonymous else None
-        petition.first_contact_id = earlier or actor.pk
+        if earlier:
+            petition.first_contact_id = earlier
+        else:
+            petition.first_contact = actor  # the object, so the answer needs no query for it
         for name, value in {**due, **facts}.items():
             setattr(petition, name, value)
 
-    with transaction.atomic():
+    with write_turn(), transaction.atomic():
         petition, code = petition_store(prepared, clerk=actor, before_insert=before_insert)
         if petition.first_contact_id != actor.pk and issue_receipt:  # not for a legacy ledger's rows
             from django.urls import reverse
