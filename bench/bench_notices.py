@@ -15,7 +15,9 @@ through the real services (`petition_register`, then `petition_act(..., "assign"
 3. live: a `xinfang worker --poll 0.1` runs while the loader registers and assigns `M` more petitions as
    fast as it can; `notice_lag_s` is the p95 of (notice row created - the move's event time) over
    those notices (p50 and max reported too), i.e. a move's notice exists within that many seconds;
-4. the worker's peak RSS (VmHWM of /proc/<pid>/status, polled) over both runs: `worker_rss_mb`;
+4. the worker's peak RSS (VmHWM of /proc/<pid>/status, polled) over both runs: `worker_rss_mb` (it
+   includes the deadline sweep each run starts with: a `worker --once` with no job at all peaks at about
+   the same figure, so the notices add next to nothing);
 5. the first download of a sample of notices (PDF and DOCX rendered from the frozen content, the work
    the worker no longer does), per second, for comparison with the rendering worker of before.
 
