@@ -30,7 +30,7 @@ from xinfang.petitions.selectors import (
     petition_list,
     petition_texts,
 )
-from xinfang.petitions.services import PetitionerInput, attachment_add, query_code_reissue
+from xinfang.petitions.services import PetitionerInput, attachment_add, query_code_reissue, write_turn
 from xinfang.portal.throttle import attempts_clear
 from xinfang.workflow.selectors import petition_events
 from xinfang.workflow.services import allowed_actions, petition_act, petition_register
@@ -96,8 +96,14 @@ def _unstorable(value, path: str = "") -> str | None:
                          "不再登记；同一键用于不同请求体时拒绝（422）。键保留24小时。")
 def register(request, payload: PetitionIn, idempotency_key: str | None = _IDEMPOTENCY_KEY):
     key = idempotency.check_key(idempotency_key)
-    status, data = idempotency.run_once(user=request.user, key=key, body=payload.model_dump(mode="json"),
-                                        create=lambda: _register(request, payload))
+    if key is None:
+        status, data = _register(request, payload)
+    else:
+        # the key and the registration commit together, in one transaction around both: on SQLite it
+        # holds the write lock throughout, so it waits for its write turn first (see write_turn)
+        with write_turn():
+            status, data = idempotency.run_once(user=request.user, key=key, body=payload.model_dump(mode="json"),
+                                                create=lambda: _register(request, payload))
     return Status(status, data)
 
 
