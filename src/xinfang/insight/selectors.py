@@ -120,7 +120,10 @@ def _classifier_suggestions(loaded, title: str, content: str, limit: int) -> lis
 
 
 def _ranked(model, mapping, title: str, content: str, limit: int) -> list[Suggestion]:
-    if not any(len(w) >= 2 for w in (*model_words(title), *model_words(content))):
+    # the words the model itself reads (its segmentation mode, its cap on the content): segmented once,
+    # memoised for the model and the top words, never a second pass over a long text
+    search, cap = getattr(model, "search_words", False), getattr(model, "word_chars", None)
+    if not any(len(w) >= 2 for w in (*model_words(title, search), *model_words(content[:cap] if cap else content, search))):
         return []  # not a single word to read: no suggestion, as the keyword scorer
     probabilities = model.predict_proba([title], [content])[0]
     merged: dict[str, list] = {}  # two labels may map to one category: their confidences add up
