@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, fields
 
+from django.db import connections
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -58,7 +59,7 @@ def _day_start(day: dt.date) -> dt.datetime:
 def petitions_search(user, flt: PetitionFilter, *, using: str = "default", by_order: bool = False) \
         -> QuerySet[Petition]:
     """The petitions `user` may see that match `flt`, newest first. `by_order`: the same rows, for a
-    page in date order of a common word (`search.text_q`, `selectors.petitions_page`)."""
+    page in date order (`search.text_q`, `selectors.petitions_page`)."""
     qs = petitions_visible(user)
     if using != "default":
         qs = qs.using(using)
@@ -110,8 +111,12 @@ def petitions_search_ordered(user, flt: PetitionFilter, sort: str = "-received_a
                              using: str = "default") -> QuerySet[Petition]:
     """`petitions_search` in `sort` order (then newest id first), in the shape the database serves
     best: a common word (`search.is_common`) in date order walks the date index and stops at the
-    page's end instead of sorting every match (with other criteria, or in another order, the
-    matches are fetched by id and sorted). The rows are the same either way."""
-    by_order = (sort in DATE_SORTS and not any(getattr(flt, name) for name in NARROWING)
-                and search.is_common(flt.q, using=using))
+    page's end instead of sorting every match (on SQLite, with other criteria or in another order,
+    the matches are fetched by id and sorted; PostgreSQL's planner chooses from its statistics).
+    The rows are the same either way."""
+    if connections[using].vendor == "postgresql":  # its planner weighs the words and criteria itself
+        by_order = sort in DATE_SORTS
+    else:
+        by_order = (sort in DATE_SORTS and not any(getattr(flt, name) for name in NARROWING)
+                    and search.is_common(flt.q, using=using))
     return petitions_search(user, flt, using=using, by_order=by_order).order_by(sort, "-id")

@@ -286,10 +286,11 @@ def text_q(q: str | None, *, using: str = "default", user=None, by_order: bool =
     With `user`, a query that is exactly a petitioner's name also matches their petitions that
     `user` may know the petitioners of (`name_q`); the caller still scopes the rows to `user`.
 
-    `by_order` (SQLite): the same rows, but the planner is kept from fetching every match by its id
-    and sorting them (``+id IN (…)``), so a page ordered by an indexed column (newest first) walks
-    that index and stops at the page's end: for a common word (`is_common`) that reads a few
-    thousand index entries instead of every match's row.
+    `by_order`: the same rows, for a page ordered by an indexed column (newest first). SQLite: the
+    planner is kept from fetching every match by its id and sorting them (``+id IN (…)``), so it
+    walks that index and stops at the page's end: for a common word (`is_common`) that reads a few
+    thousand index entries instead of every match's row. PostgreSQL: `MatchExists`, planned by
+    the word's statistics.
 
     Callers decide what an empty query means (no text filter); a query of punctuation only matches
     nothing (``Q(pk__in=[])``)."""
@@ -341,6 +342,24 @@ class IdInNotIndexed(Func):
         return f"+{lhs} IN ({self.sql})", (*lhs_params, *self.params)
 
 
+class MatchExists(Func):
+    """``EXISTS(SELECT 1 FROM petitions_search s WHERE s.petition_id = pk AND s.doc @@ query)``
+    (PostgreSQL, `text_q`'s by_order): the planner, which knows from its statistics how common the
+    words are, may then walk the date index newest first and check each petition's document (a
+    common word), or collect the matches from the GIN index and sort them (a rare one)."""
+
+    output_field = BooleanField()
+
+    def __init__(self, tsquery: str):
+        super().__init__(F("pk"))
+        self.tsquery = tsquery
+
+    def as_sql(self, compiler, connection, **extra):
+        lhs, lhs_params = compiler.compile(self.source_expressions[0])
+        return (f"EXISTS(SELECT 1 FROM {TABLE} s WHERE s.petition_id = {lhs} AND s.doc @@ CAST(%s AS tsquery))",
+                (*lhs_params, self.tsquery))
+
+
 COMMON_HITS = 2000  # a query with at least this many matches (in all petitions) is common
 
 
@@ -368,6 +387,8 @@ def _text_q(q: str, *, using: str, by_order: bool = False) -> Q:
         sql, params = f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", (fts5_query(terms),)
         return Q(IdInNotIndexed(sql, params)) if by_order else Q(pk__in=RawSQL(sql, params))
     if connection.vendor == "postgresql":
+        if by_order:
+            return Q(MatchExists(pg_tsquery(terms)))
         return Q(IdInArray(f"SELECT petition_id FROM {TABLE} WHERE doc @@ CAST(%s AS tsquery)", (pg_tsquery(terms),)))
     # another database: a scan, kept correct
     cond = Q()
