@@ -110,4 +110,8 @@ def test_the_write_transaction_holds_only_writes(register):
              and "insight_similarity" not in s]
     assert not reads, reads  # category, units, policies and the calendar were read before
     assert sum(1 for s in inside if "petitions_numbersequence" in s) == 1
-    assert not any(s.startswith('UPDATE "petitions_petition" ') for s in inside), "the new row was written twice"
+    updates = [s for s in inside if s.startswith('UPDATE "petitions_petition" ')]
+    # written once, and then only its tracking number (drawn last, see petition_store)
+    assert len(updates) == 1 and '"number"' in updates[0] and '"first_contact_id"' not in updates[0], updates
+    assert inside.index(next(s for s in inside if "petitions_numbersequence" in s)) > inside.index(
+        next(s for s in inside if s.startswith('INSERT INTO "workflow_deadline"'))), "the number was drawn early"

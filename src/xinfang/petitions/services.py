@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import os
 import secrets
+import uuid
 from dataclasses import dataclass
 
 try:
@@ -317,18 +318,23 @@ class PreparedPetition:
     code: str
 
 
-def petition_store(prepared: PreparedPetition, *, clerk, before_insert=None) -> tuple[Petition, str]:
-    """Store a prepared petition: petitioners, tracking number, the row, its petitioner links and its search
-    document, in one transaction. `before_insert(petition, existing_petitioner_ids)` may set more fields
-    on the unsaved row (the registration's deadlines and facts), so the row is written once. Inside a
-    caller's transaction no savepoint is taken (an error aborts the caller's transaction anyway)."""
+def petition_store(prepared: PreparedPetition, *, clerk, before_insert=None,
+                   number_later: bool = False) -> tuple[Petition, str]:
+    """Store a prepared petition: petitioners, the row, its petitioner links, its search document and its
+    tracking number, in one transaction. `before_insert(petition, existing_petitioner_ids)` may set more
+    fields on the unsaved row (the registration's deadlines and facts), so the row is written once.
+    Inside a caller's transaction no savepoint is taken (an error aborts the caller's transaction anyway).
+
+    The row is inserted under a provisional number, visible to no one (the transaction has not
+    committed); the tracking number is drawn last (`number_assign`; with `number_later` the caller does
+    it, as late as it can): on PostgreSQL the unit's number row stays locked from the draw to the commit,
+    so every registration of that unit and year waits that long, and that time is kept short."""
     with transaction.atomic(savepoint=False):
         stored = [petitioner_store(p) for p in prepared.people]
         people = [p for p, _existed in stored]
         if len({p.pk for p in people}) != len(people):
             raise ApplicationError(_("同一信访人被重复登记。"), "invalid", "petitioners")
-        number, seq = next_number(prepared.unit, prepared.fields["year"])
-        petition = Petition(number=number, seq=seq, clerk=clerk, query_code_hash=query_code_hash(number, prepared.code),
+        petition = Petition(number=f"~{uuid.uuid4().hex}", seq=0, clerk=clerk, query_code_hash="",
                             **prepared.fields)
         if before_insert is not None:
             before_insert(petition, [p.pk for p, existed in stored if existed])
@@ -338,7 +344,18 @@ def petition_store(prepared: PreparedPetition, *, clerk, before_insert=None) -> 
                                position=i)
             for i, (p, prep) in enumerate(zip(people, prepared.people, strict=True))])
         search.index_petition(petition)
+        if not number_later:
+            number_assign(petition, prepared.code)
     return petition, prepared.code
+
+
+def number_assign(petition: Petition, code: str) -> None:
+    """Draw the tracking number of a petition stored by `petition_store` (in its transaction) and write
+    it with the query code's hash."""
+    number, seq = next_number(petition.receiving_unit, petition.year)
+    code_hash = query_code_hash(number, code)
+    Petition.objects.filter(pk=petition.pk).update(number=number, seq=seq, query_code_hash=code_hash)
+    petition.number, petition.seq, petition.query_code_hash = number, seq, code_hash
 
 
 def petition_create(*, clerk, unit: Unit, **kwargs) -> tuple[Petition, str]:

@@ -19,7 +19,13 @@ from xinfang.org.models import Unit
 from xinfang.petitions.choices import OPEN_STATES, Channel, Status
 from xinfang.petitions.models import Petition, PetitionAccess
 from xinfang.petitions.selectors import petitions_visible
-from xinfang.petitions.services import PetitionerInput, petition_prepare, petition_store, write_turn
+from xinfang.petitions.services import (
+    PetitionerInput,
+    number_assign,
+    petition_prepare,
+    petition_store,
+    write_turn,
+)
 
 from . import deadlines as dl
 from .actions import EFFECTS, Ctx
@@ -126,7 +132,18 @@ def petition_register(*, actor, unit: Unit | None = None, petitioners: list[Peti
             setattr(petition, name, value)
 
     with write_turn(), transaction.atomic():
-        petition, code = petition_store(prepared, clerk=actor, before_insert=before_insert)
+        petition, code = petition_store(prepared, clerk=actor, before_insert=before_insert, number_later=True)
+        PetitionAccess.objects.create(petition=petition, unit=unit, reason="register")
+        for d in deadlines:
+            d.petition = petition
+        Deadline.objects.bulk_create(deadlines)
+        repeat_recorded(petition)
+        # the tracking number last: from here to the commit the unit's number row is locked (PostgreSQL)
+        number_assign(petition, code)
+        event_add(petition=petition, action="register", actor=actor, unit=unit, to_status=Status.REGISTERED,
+                  data={"documents": ["登记回执"] if issue_receipt else [], "channel": petition.channel,
+                        "headcount": petition.headcount, **({} if issue_receipt else {"imported": True}),
+                        **({"duplicate_reason": duplicate_reason} if duplicate_reason else {})}, at=at)
         if petition.first_contact_id != actor.pk and issue_receipt:  # not for a legacy ledger's rows
             from django.urls import reverse
 
@@ -137,15 +154,6 @@ def petition_register(*, actor, unit: Unit | None = None, petitioners: list[Peti
                    body=_("%(clerk)s登记了您首问接待的信访人的新信访件，请跟进。") % {
                        "clerk": f"{actor.last_name}{actor.first_name}" or actor.username},
                    link=reverse("web:petition", args=[petition.pk]), dedupe_key=f"first_contact:{petition.pk}")
-        PetitionAccess.objects.create(petition=petition, unit=unit, reason="register")
-        for d in deadlines:
-            d.petition = petition
-        Deadline.objects.bulk_create(deadlines)
-        repeat_recorded(petition)
-        event_add(petition=petition, action="register", actor=actor, unit=unit, to_status=Status.REGISTERED,
-                  data={"documents": ["登记回执"] if issue_receipt else [], "channel": petition.channel,
-                        "headcount": petition.headcount, **({} if issue_receipt else {"imported": True}),
-                        **({"duplicate_reason": duplicate_reason} if duplicate_reason else {})}, at=at)
         audit_record(actor=actor, action="petition.register", obj=petition,
                      data={"number": petition.number, "unit": unit.code})
     return petition, code
