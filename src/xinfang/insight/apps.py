@@ -11,7 +11,14 @@ class InsightConfig(AppConfig):
     def ready(self):
         from xinfang.common.sweeps import sweep_register
 
-        from .classifier.services import classifier_retrain_sweep
 
         # weekly, at night: the classifier learns from the deployment's own routed petitions
-        sweep_register("classifier_retrain", classifier_retrain_sweep, order=200)
+        sweep_register("classifier_retrain", _classifier_retrain, order=200)
+
+
+def _classifier_retrain(now):
+    """The sweep, imported on first run: scikit-learn and jieba stay out of processes that never
+    classify (a worker's memory)."""
+    from .classifier.services import classifier_retrain_sweep
+
+    return classifier_retrain_sweep(now)
