@@ -93,8 +93,12 @@ def queue(user, key: str) -> QuerySet[Petition]:
         current = reduce(operator.or_, (Q(kind__in=kinds, petition__status=status)
                                         for status, kinds in CURRENT_OPINION_KINDS.items()))
         pending = _undelivered().filter(current)
+        # `undelivered` holds every petition of `pending` (a superset, read from the replies): it lets the
+        # database start from the few undelivered opinions instead of every replied petition in scope
+        undelivered = Reply.objects.filter(approved_at__isnull=False, returned_at__isnull=True,
+                                           deliveries__isnull=True).values("petition_id")
         return qs.filter(Q(receiving_unit_id__in=chain) | Q(handling_unit_id__in=chain) | Q(review_unit_id__in=chain),
-                         Exists(pending), status__in=tuple(CURRENT_OPINION_KINDS))
+                         Exists(pending), pk__in=undelivered, status__in=tuple(CURRENT_OPINION_KINDS))
     if key == "evaluate":
         if not _units(user, Role.CLERK):
             return qs.none()
@@ -102,13 +106,16 @@ def queue(user, key: str) -> QuerySet[Petition]:
         # rule of workflow.actions (once per stage, only within the window)
         today = timezone.localdate()
         since = today - dt.timedelta(days=settings.XINFANG["EVALUATION_WINDOW_DAYS"])
+        within = Q(approved_at__date__gte=since) | Q(deliveries__delivered_at__gte=since)
         open_opinion = Reply.objects.filter(
-            Q(approved_at__date__gte=since) | Q(deliveries__delivered_at__gte=since),
-            petition=OuterRef("pk"), approved_at__isnull=False, returned_at__isnull=True,
+            within, petition=OuterRef("pk"), approved_at__isnull=False, returned_at__isnull=True,
         ).exclude(Exists(Evaluation.objects.filter(reply=OuterRef("pk"), counted=True)))
+        # `recent` holds every petition of `open_opinion` (a superset, read from the replies): the
+        # database starts from the opinions of the window instead of every replied petition received
+        recent = Reply.objects.filter(within, approved_at__isnull=False, returned_at__isnull=True).values("petition_id")
         return qs.filter(Exists(open_opinion), status__in=(Status.REPLIED, Status.UNDER_REVIEW, Status.REVIEWED,
                                                            Status.UNDER_REREVIEW, Status.CLOSED, Status.FINAL),
-                         receiving_unit_id__in=_units(user, Role.CLERK))
+                         receiving_unit_id__in=_units(user, Role.CLERK), pk__in=recent)
     if key == "overdue":
         return qs.filter(status__in=OPEN_STATES, warning_level=WarningLevel.OVERDUE)
     if key == "first_contact":  # 首问负责: later petitions of the petitioners this user received first
