@@ -36,11 +36,16 @@ def index_petition(petition_id: int, title: str, content: str, *, new: bool = Fa
         if current == doc.digest:
             return False
     sig = signature_of(doc)
+    band_rows = [Band(petition_id=petition_id, bucket=k) for k in bands(sig)]
+    if new:  # nothing stored yet: plain inserts, inside the caller's transaction
+        Signature.objects.create(petition_id=petition_id, digest=doc.digest, minhash=sig.tobytes())
+        Band.objects.bulk_create(band_rows)
+        return True
     with transaction.atomic():
         Signature.objects.update_or_create(petition_id=petition_id,
                                            defaults={"digest": doc.digest, "minhash": sig.tobytes()})
         Band.objects.filter(petition_id=petition_id).delete()
-        Band.objects.bulk_create([Band(petition_id=petition_id, bucket=k) for k in bands(sig)])
+        Band.objects.bulk_create(band_rows)
     return True
 
 
