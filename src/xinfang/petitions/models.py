@@ -190,6 +190,9 @@ class Petition(models.Model):
         constraints = [models.UniqueConstraint(fields=["receiving_unit", "year", "seq"], name="petition_number_seq")]
         indexes = [
             models.Index(fields=["status", "due_on"]), models.Index(fields=["receiving_unit", "received_at"]),
+            # the work queues: a unit's petitions in one state (待受理, 待评价 …) without reading the unit's archive
+            models.Index(fields=["receiving_unit", "status"], name="petition_receiving_status"),
+            models.Index(fields=["handling_unit", "status"], name="petition_handling_status"),
             # Covers every column the statistics read (reports.statistics), so a year's figures are read
             # from this index alone, never from the wide rows with their texts.
             models.Index(fields=["received_at", "status", "channel", "visit_kind", "headcount", "nature", "is_escalated",

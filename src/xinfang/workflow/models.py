@@ -101,6 +101,8 @@ class Reply(models.Model):
 
     class Meta:
         ordering = ["drafted_at", "id"]
+        # 待送达 and 待评价 start from the recently approved replies
+        indexes = [models.Index(fields=["approved_at"], name="reply_approved_at")]
 
     @property
     def delivery(self):
