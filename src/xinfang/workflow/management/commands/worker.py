@@ -39,7 +39,7 @@ import threading
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import OperationalError, close_old_connections, connections, transaction
+from django.db import OperationalError, close_old_connections, connection, connections, transaction
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
@@ -495,7 +495,8 @@ class Command(BaseCommand):
                                             worker_id=self.worker_id).delete()
                 self._tick()
         finally:
-            close_old_connections()
+            if not connection.in_atomic_block:  # a caller's transaction (a test, a command) keeps its connection
+                close_old_connections()
         if ran and not self.once:
             self._say(_("执行后台任务 %(n)d 个（失败 %(failed)d 个）。") % {"n": ran, "failed": failed})
         return ran
