@@ -265,12 +265,11 @@ def remove_petitions(ids: Iterable[int], *, using: str = "default") -> None:
 
 # ---- reads ------------------------------------------------------------------------------------
 
-class IdInArray(Func):
-    """``pk = ANY(ARRAY(<subquery>))`` (PostgreSQL): the matching ids are collected once from the
-    GIN index, then the petitions are fetched by primary key. With ``pk IN (<subquery>)`` the planner
-    hashes the ids and scans the whole petitions table for common words."""
+class _IdInSubquery(Func):
+    """The petition's key tested against the ids of a raw subquery, in the form `SQL` names."""
 
     output_field = BooleanField()
+    SQL = "{pk} IN ({ids})"
 
     def __init__(self, sql: str, params: Sequence):
         super().__init__(F("pk"))
@@ -278,7 +277,15 @@ class IdInArray(Func):
 
     def as_sql(self, compiler, connection, **extra):
         lhs, lhs_params = compiler.compile(self.source_expressions[0])
-        return f"{lhs} = ANY(ARRAY({self.sql}))", (*lhs_params, *self.params)
+        return self.SQL.format(pk=lhs, ids=self.sql), (*lhs_params, *self.params)
+
+
+class IdInArray(_IdInSubquery):
+    """``pk = ANY(ARRAY(<subquery>))`` (PostgreSQL): the matching ids are collected once from the
+    GIN index, then the petitions are fetched by primary key. With ``pk IN (<subquery>)`` the planner
+    hashes the ids and scans the whole petitions table for common words."""
+
+    SQL = "{pk} = ANY(ARRAY({ids}))"
 
 
 def text_q(q: str | None, *, using: str = "default", user=None, by_order: bool = False) -> Q | None:
@@ -328,18 +335,10 @@ def name_q(q: str | None, user, *, using: str = "default") -> Q | None:
     return found & identity_visible_q(user)
 
 
-class IdInNotIndexed(Func):
+class IdInNotIndexed(_IdInSubquery):
     """``+pk IN (<subquery>)`` (SQLite): the rowid may not drive the plan (see `text_q`'s by_order)."""
 
-    output_field = BooleanField()
-
-    def __init__(self, sql: str, params: Sequence):
-        super().__init__(F("pk"))
-        self.sql, self.params = sql, tuple(params)
-
-    def as_sql(self, compiler, connection, **extra):
-        lhs, lhs_params = compiler.compile(self.source_expressions[0])
-        return f"+{lhs} IN ({self.sql})", (*lhs_params, *self.params)
+    SQL = "+{pk} IN ({ids})"
 
 
 class MatchExists(Func):
