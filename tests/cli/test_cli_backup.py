@@ -128,6 +128,11 @@ def sites(tmp_path_factory):
     source.run("migrate", "--noinput", "-v", "0")
     source.run("demo", "--petitions", "20")
     source.run("worker", "--once")
+    # the worker issues notices with their frozen content; two are rendered (PDF and DOCX) as on a
+    # first download, so the backup holds both kinds of file
+    source.run("shell", "-c", "from xinfang.reports.models import IssuedDocument; "
+               "from xinfang.reports.notices.services import notice_files; "
+               "assert all(notice_files(d) for d in IssuedDocument.objects.order_by('pk')[:2])")
     site.source = source
     site.base = base
     yield site
@@ -140,6 +145,7 @@ def test_backup_then_restore_reproduces_every_row_and_file(sites):
     before_rows, before_files = source.counts(), source.files()
     assert before_rows["reports_issueddocument"] > 20 and before_rows["audit_auditentry"] > 100
     assert any(name.endswith(".pdf") for name in before_files) and any(n.endswith(".docx") for n in before_files)
+    assert any(name.startswith("documents/notices/") and name.endswith(".json") for name in before_files)
     archive = sites.base / "plain.tar.gz"
     out = source.run("backup", str(archive)).stdout
     assert "备份完成" in out and archive.stat().st_mode & 0o077 == 0  # holds personal data: owner only
