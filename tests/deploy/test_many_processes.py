@@ -25,6 +25,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from live_server import wait_answering
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not os.environ.get("XINFANG_SLOW_TESTS"), reason="slow: make test-slow")]
@@ -110,19 +111,8 @@ class Processes:
                    XINFANG_ACCESS_LOG="")
 
     def wait_web(self, name: str, port: int, token: str):
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            try:
-                req = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/me",
-                                             headers={"Authorization": f"Bearer {token}"})
-                with urllib.request.urlopen(req, timeout=5) as r:
-                    if r.status == 200:
-                        return
-            except (OSError, urllib.error.URLError):
-                pass
-            assert self.procs[name].poll() is None, (self.logs / f"{name}.log").read_text()[-3000:]
-            time.sleep(0.3)
-        raise AssertionError(f"{name} did not answer within 90 s")
+        wait_answering(port, token, self.procs[name], lambda: (self.logs / f"{name}.log").read_text(),
+                       seconds=90, what=name)
 
     def stop(self):
         for proc in self.procs.values():

@@ -22,6 +22,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from live_server import wait_answering
 
 # Minutes of real processes: `make test-slow` (XINFANG_SLOW_TESTS=1) runs them, `make test` not.
 pytestmark = [pytest.mark.slow,
@@ -92,19 +93,8 @@ class Stack:
         self._spawn("web", [str(BIN / "gunicorn"), "xinfang.config.wsgi", "-b", f"127.0.0.1:{self.port}",
                             "-w", "2", "--threads", "2", "--graceful-timeout", "1"])
         self._spawn("worker", [str(BIN / "xinfang"), "worker", "--poll", "0.2", "--lease", str(LEASE)])
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                req = urllib.request.Request(f"http://127.0.0.1:{self.port}/api/v1/me",
-                                             headers={"Authorization": f"Bearer {token}"})
-                with urllib.request.urlopen(req, timeout=5) as r:
-                    if r.status == 200:
-                        return
-            except (OSError, urllib.error.URLError):
-                pass
-            assert self.procs["web"].poll() is None, (self.logs / f"web-{self.starts - 1}.log").read_text()[-3000:]
-            time.sleep(0.2)
-        raise AssertionError("the server did not answer within 60 s")
+        wait_answering(self.port, token, self.procs["web"],
+                       lambda: (self.logs / f"web-{self.starts - 1}.log").read_text())
 
     def kill(self):
         for proc in self.procs.values():
