@@ -30,7 +30,7 @@ import django, json
 django.setup()
 from django.conf import settings
 from django.db import transaction
-from xinfang.config.db_router import replica_reads
+from xinfang.common.replica import replica_reads
 from xinfang.org.models import Region
 out = {"aliases": sorted(settings.DATABASES), "routers": settings.DATABASE_ROUTERS,
        "cache": settings.CACHES["default"]["BACKEND"], "sessions": settings.SESSION_ENGINE,
@@ -110,12 +110,12 @@ def test_replica_reads_go_to_the_replica_outside_transactions(tmp_path):
     env = _env(tmp_path, XINFANG_DATABASE_REPLICA_URL=f"sqlite:///{replica}")
     out = _python(env, PROBE)
     assert out["aliases"] == ["default", "replica"]
-    assert out["routers"] == ["xinfang.config.db_router.ReplicaRouter"]
+    assert out["routers"] == ["xinfang.common.replica.ReplicaRouter"]
     assert out["plain"] == "default" and out["after_block"] == "default"
     assert out["replica_block"] == "replica" and out["in_transaction"] == "default"
     assert out["write_db"] == "default"
     counts = _python(env, "import django, json; django.setup()\n"
-                          "from xinfang.config.db_router import replica_reads\n"
+                          "from xinfang.common.replica import replica_reads\n"
                           "from xinfang.org.models import Region\n"
                           "primary = Region.objects.count()\n"
                           "with replica_reads():\n    replica = Region.objects.count()\n"

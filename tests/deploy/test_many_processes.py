@@ -25,7 +25,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from live_server import wait_answering
+from live_server import scratch_postgres, wait_answering
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not os.environ.get("XINFANG_SLOW_TESTS"), reason="slow: make test-slow")]
@@ -220,16 +220,6 @@ def _check(state: dict) -> None:
 
 
 def test_two_web_servers_two_workers_postgresql(tmp_path):
-    url = os.environ.get("XINFANG_DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        pytest.skip("needs PostgreSQL: the suite runs on SQLite (XINFANG_DATABASE_URL names no PostgreSQL database)")
-    base, _, _name = url.rpartition("/")
-    name = f"xf_many_{os.getpid()}"
-    admin = ["psql", f"{base}/postgres", "-q", "-c"]
-    subprocess.run([*admin, f"DROP DATABASE IF EXISTS {name}"], check=True, capture_output=True)
-    subprocess.run([*admin, f"CREATE DATABASE {name}"], check=True, capture_output=True)
-    try:
-        state = many_run(tmp_path, f"{base}/{name}")
-    finally:
-        subprocess.run([*admin, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], capture_output=True)
+    with scratch_postgres("xf_many") as url:
+        state = many_run(tmp_path, url)
     _check(state)

@@ -22,7 +22,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from live_server import wait_answering
+from live_server import scratch_postgres, wait_answering
 
 # Minutes of real processes: `make test-slow` (XINFANG_SLOW_TESTS=1) runs them, `make test` not.
 pytestmark = [pytest.mark.slow,
@@ -199,16 +199,6 @@ def test_crash_sqlite(tmp_path):
 
 
 def test_crash_postgresql(tmp_path):
-    url = os.environ.get("XINFANG_DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        pytest.skip("the suite runs on SQLite (XINFANG_DATABASE_URL names no PostgreSQL database)")
-    base, _, _name = url.rpartition("/")
-    name = f"xf_crash_{os.getpid()}"
-    admin = ["psql", f"{base}/postgres", "-q", "-c"]
-    subprocess.run([*admin, f"DROP DATABASE IF EXISTS {name}"], check=True, capture_output=True)
-    subprocess.run([*admin, f"CREATE DATABASE {name}"], check=True, capture_output=True)
-    try:
-        acknowledged, attempts = crash_run(tmp_path, f"{base}/{name}")
+    with scratch_postgres("xf_crash") as url:
+        acknowledged, attempts = crash_run(tmp_path, url)
         print(f"PostgreSQL: {acknowledged} of {attempts} registrations acknowledged, all present")
-    finally:
-        subprocess.run([*admin, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], capture_output=True)

@@ -125,14 +125,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(_name).parent.mkdir(parents=True, exist_ok=True)
 
 # A PostgreSQL read replica (docs/deploy.md): the alias "replica", used only by code that asks for it with
-# xinfang.config.db_router.replica_reads() (the read-only selectors of reports and search). Unset: no
+# xinfang.common.replica.replica_reads() (the read-only selectors of reports and search). Unset: no
 # alias, no router, every query on the primary.
 DATABASE_REPLICA_URL = os.environ.get("XINFANG_DATABASE_REPLICA_URL", "").strip()
 DATABASE_ROUTERS = []
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60)
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # tests read the primary through the alias
-    DATABASE_ROUTERS = ["xinfang.config.db_router.ReplicaRouter"]
+    DATABASE_ROUTERS = ["xinfang.common.replica.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

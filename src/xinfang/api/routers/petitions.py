@@ -18,6 +18,7 @@ except ImportError:  # django-ninja < 1.6 takes a (status, body) tuple
 from xinfang.audit.services import audit_record
 from xinfang.common import crypto
 from xinfang.common.errors import ApplicationError
+from xinfang.common.replica import replica_reads
 from xinfang.insight.similarity.selectors import petition_similar
 from xinfang.insight.similarity.services import similar_decide
 from xinfang.org.choices import Role
@@ -131,6 +132,7 @@ def _register(request, payload: PetitionIn) -> tuple[int, dict]:
 
 
 @router.get("/petitions", response=PetitionPage, summary="信访件列表")
+@replica_reads()
 def list_petitions(request, filters: Query[ListFilters]):
     page_size = min(filters.page_size, MAX_PAGE_SIZE)
     page = filters.page

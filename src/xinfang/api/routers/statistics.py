@@ -15,6 +15,7 @@ from ninja import Field, Query, Router, Schema
 from xinfang.audit.services import audit_record
 from xinfang.common.errors import ApplicationError
 from xinfang.common.http import attachment
+from xinfang.common.replica import replica_reads
 from xinfang.petitions.selectors import petition_texts
 from xinfang.reports import bulletin, statistics
 from xinfang.reports.access import may_see_reports
@@ -61,6 +62,7 @@ class AnnualFilters(Schema):
 
 
 @router.get("/reports/kpis", summary="信访统计与考核指标（同比、环比，可分组）")
+@replica_reads()
 def kpis(request, filters: Query[KpiFilters]):
     require_reports(request)
     rep = statistics.kpi_report(request.user, date_from=filters.date_from, date_to=filters.date_to,
@@ -69,6 +71,7 @@ def kpis(request, filters: Query[KpiFilters]):
 
 
 @router.get("/reports/kpis/petitions", summary="某项统计数字背后的信访件")
+@replica_reads()
 def kpi_petitions(request, filters: Query[DrillFilters]):
     require_reports(request)
     qs = statistics.drill(request.user, date_from=filters.date_from, date_to=filters.date_to,
@@ -85,6 +88,7 @@ def kpi_petitions(request, filters: Query[DrillFilters]):
 
 
 @router.get("/reports/bulletin", summary="信访情况通报（json、md、docx、xlsx）")
+@replica_reads()
 def bulletin_view(request, filters: Query[BulletinFilters]):
     require_reports(request)
     data = bulletin.bulletin_build(request.user, date_from=filters.date_from, date_to=filters.date_to,
@@ -100,6 +104,7 @@ def bulletin_view(request, filters: Query[BulletinFilters]):
 
 
 @router.get("/reports/annual", summary="年度信访工作情况报告（《信访工作条例》第四十一条）")
+@replica_reads()
 def annual_view(request, filters: Query[AnnualFilters]):
     require_reports(request)
     report = bulletin.annual_build(request.user, year=filters.year, unit_code=filters.unit)

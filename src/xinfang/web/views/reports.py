@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from xinfang.audit.services import audit_record
 from xinfang.common.errors import ApplicationError
 from xinfang.common.http import attachment
+from xinfang.common.replica import replica_reads
 from xinfang.insight.hotspots import selectors as hotspot_selectors
 from xinfang.org.jurisdiction import visible_units
 from xinfang.org.models import Region, Unit
@@ -88,6 +89,7 @@ def _kpi_cells(kpis: list[dict], period: st.Period, unit_code: str | None, dim: 
 
 
 @login_required
+@replica_reads()
 def reports_view(request):
     """The bulletin for a period, its tables (every figure links to its petitions) and downloads."""
     _require(request.user)
@@ -197,6 +199,7 @@ def _bulletin_sheets(data: dict) -> list[Sheet]:
 
 
 @login_required
+@replica_reads()
 def bulletin_download_view(request, fmt: str):
     _require(request.user)
     values, errors = _filters(request)
@@ -215,6 +218,7 @@ def bulletin_download_view(request, fmt: str):
 
 
 @login_required
+@replica_reads()
 def annual_download_view(request, fmt: str):
     _require(request.user)
     try:
@@ -239,6 +243,7 @@ def _unit_kpi_cells(r: st.Row, period: st.Period, unit_code: str | None) -> list
 
 
 @login_required
+@replica_reads()
 def dashboard_view(request):
     """统计看板: KPI tiles coloured by the thresholds, the monthly trend, bars by category, region and
     unit, and the hot issues; charts are SVG rendered here (no script or style from anywhere else)."""
@@ -376,6 +381,7 @@ def _key_label(dim: str, key: str) -> str:
 
 
 @login_required
+@replica_reads()
 def drill_view(request):
     """The petitions behind one figure: the same cohort, group and conditions as the figure."""
     _require(request.user)

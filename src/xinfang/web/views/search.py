@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from xinfang.common.errors import ApplicationError, NotFound
+from xinfang.common.replica import replica_reads
 from xinfang.petitions.filters import PetitionFilter, petitions_search, petitions_search_ordered
 from xinfang.petitions.selectors import petitions_page, without_masked_matches
 from xinfang.reports.exports import petitions_xlsx
@@ -41,6 +42,7 @@ def paged_context(request, qs, *, default_sort: str = "-received_at", per_page: 
 
 @login_required
 @require_GET
+@replica_reads()
 def search_view(request):
     params = search_params(request.GET)
     form = SearchForm(params or None, user=request.user)
@@ -62,6 +64,7 @@ def search_view(request):
 
 @login_required
 @require_GET
+@replica_reads()
 def search_export_view(request):
     form = SearchForm(search_params(request.GET), user=request.user)
     if not form.is_valid():

@@ -30,6 +30,9 @@ def replica_configured() -> bool:
 class replica_reads(contextlib.ContextDecorator):  # noqa: N801 - used like a function
     """Reads of the ORM inside this block (and not inside a transaction) go to the replica, if any."""
 
+    def _recreate_cm(self):
+        return type(self)()  # as a decorator, a fresh one per call: threads must not share the token
+
     def __enter__(self):
         self._token = _wanted.set(True)
         return self
@@ -37,6 +40,21 @@ class replica_reads(contextlib.ContextDecorator):  # noqa: N801 - used like a fu
     def __exit__(self, *exc):
         _wanted.reset(self._token)
         return False
+
+
+def read_connection():
+    """The connection for a read-only report or search query written in SQL (the ORM's reads are routed
+    by `ReplicaRouter`): the replica inside `replica_reads()` and outside a transaction, else the primary."""
+    if _wanted.get() and replica_configured() and not connections[DEFAULT_DB_ALIAS].in_atomic_block:
+        return connections[REPLICA]
+    return connections[DEFAULT_DB_ALIAS]
+
+
+def in_context(call):
+    """`call` wrapped to run in a copy of the current context: a thread pool's worker then reads from the
+    database the submitting request reads from (context variables do not cross into threads)."""
+    ctx = contextvars.copy_context()
+    return lambda *args, **kwargs: ctx.run(call, *args, **kwargs)
 
 
 class ReplicaRouter:
