@@ -355,3 +355,52 @@ def test_one_text_path_matches_the_batch_path_and_the_content_read_is_capped():
     old.format = 1
     with pytest.raises(ValueError):
         loads(dumps(old))
+
+
+def test_numpy_ngram_buckets_read_the_same_ngrams_as_sklearn_and_format_3_still_loads():
+    """Format 4 hashes the character n-grams with numpy (`ngrams`): per text the same n-grams as
+    sklearn's char analyzer (lower case, white-space runs folded), so the same counts and the same
+    number of distinct buckets (but for a rare collision); a format-3 version (sklearn's hash) still
+    loads, keeps its own hash, and its one-text path still gives its batch path's values."""
+    import numpy as np
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    from xinfang.insight.classifier import ngrams
+    from xinfang.insight.classifier.model import CHAR_BUCKETS, FAST_ROWS, TextClassifier, dumps, loads
+
+    rng = random.Random(6)
+    docs = ["", "a", "Ab", "关于A市  公交\t\n车 | 关于A市 公交车 | 反映ABC问题", "𠀀生僻字𠀁"]
+    docs += [_text(rng, label, 8) for label in VOCAB]
+    hv = HashingVectorizer(analyzer="char", ngram_range=(1, 3), n_features=CHAR_BUCKETS, alternate_sign=False,
+                           norm=None)
+    ours, theirs = ngrams.counts_matrix(docs, (1, 3), CHAR_BUCKETS), hv.transform(docs)
+    assert np.array_equal(np.asarray(ours.sum(axis=1)).ravel(), np.asarray(theirs.sum(axis=1)).ravel())
+    assert [row.nnz for row in ours] == [row.nnz for row in theirs]
+    assert ngrams.counts_matrix(["Ab"], (1, 3), CHAR_BUCKETS).nnz == 3  # a, b, ab (lower-cased)
+    assert ngrams.buckets("ab", (2, 2), CHAR_BUCKETS)[0] != ngrams.buckets("ba", (2, 2), CHAR_BUCKETS)[0]
+
+    titles, contents, labels = [], [], []
+    for label in VOCAB:
+        for i in range(20):
+            titles.append(_text(rng, label, 2) if i % 2 else "")
+            contents.append(_text(rng, label, 8))
+            labels.append(label)
+    new = TextClassifier(calibration_folds=0).fit(titles, contents, labels)
+    assert new.format == 4 and new.char_hash == "mix64"
+    old = TextClassifier(calibration_folds=0)
+    old.char_hash = None  # trained with sklearn's HashingVectorizer, as format 3 was
+    old.fit(titles, contents, labels)
+    del old.char_hash
+    old.format = 3
+    loaded = loads(dumps(old))
+    assert not hasattr(loaded, "char_hash")
+    n = FAST_ROWS + 4
+    for model in (new, loaded):
+        batch = model.decision_function(titles[:n], contents[:n])
+        one = np.vstack([model.decision_function([t], [c]) for t, c in zip(titles[:n], contents[:n], strict=True)])
+        assert np.allclose(batch, one, atol=1e-4)
+        assert model.predict(titles[:n], contents[:n]).tolist() == labels[:n]
+    # the two hashes put the n-grams in different buckets: the old version is read with its own
+    assert not np.array_equal(new.char_columns_, loaded.char_columns_)
+    assert np.allclose(loaded.decision_function(titles[:n], contents[:n]),
+                       old.decision_function(titles[:n], contents[:n]))
