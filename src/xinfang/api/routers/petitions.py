@@ -132,20 +132,20 @@ def _register(request, payload: PetitionIn) -> tuple[int, dict]:
 
 
 @router.get("/petitions", response=PetitionPage, summary="信访件列表")
-@replica_reads()
 def list_petitions(request, filters: Query[ListFilters]):
-    page_size = min(filters.page_size, MAX_PAGE_SIZE)
-    page = filters.page
-    qs = petition_list(request.user, **filters.dict(exclude={"page", "page_size"}))
-    total = qs.count()
-    rows = qs[(page - 1) * page_size: page * page_size]
-    results = [petition_list_item(p, request.user) for p in rows]
-    # every list read is audited: the filters (the free-text query only as a keyed hash), never the content
-    audit_record(actor=request.user, action="api.petition_list", object_type="petitions.petition", data={
-        "filters": {k: v for k, v in filters.dict(exclude={"q"}).items() if v is not None},
-        "q_hash": crypto.keyed_hash(filters.q, "audit-query") if filters.q else "",
-        "count": total, "ids": [r["id"] for r in results]})
-    return {"count": total, "page": page, "page_size": page_size, "results": results}
+    with replica_reads():  # reports and search may read a replica (docs/deploy.md)
+        page_size = min(filters.page_size, MAX_PAGE_SIZE)
+        page = filters.page
+        qs = petition_list(request.user, **filters.dict(exclude={"page", "page_size"}))
+        total = qs.count()
+        rows = qs[(page - 1) * page_size: page * page_size]
+        results = [petition_list_item(p, request.user) for p in rows]
+        # every list read is audited: the filters (the free-text query only as a keyed hash), never the content
+        audit_record(actor=request.user, action="api.petition_list", object_type="petitions.petition", data={
+            "filters": {k: v for k, v in filters.dict(exclude={"q"}).items() if v is not None},
+            "q_hash": crypto.keyed_hash(filters.q, "audit-query") if filters.q else "",
+            "count": total, "ids": [r["id"] for r in results]})
+        return {"count": total, "page": page, "page_size": page_size, "results": results}
 
 
 @router.get("/petitions/{petition_id}", response=PetitionOut, summary="信访件详情")

@@ -62,53 +62,53 @@ class AnnualFilters(Schema):
 
 
 @router.get("/reports/kpis", summary="信访统计与考核指标（同比、环比，可分组）")
-@replica_reads()
 def kpis(request, filters: Query[KpiFilters]):
-    require_reports(request)
-    rep = statistics.kpi_report(request.user, date_from=filters.date_from, date_to=filters.date_to,
-                                unit_code=filters.unit, group_by=filters.group_by)
-    return statistics.report_json(rep)
+    with replica_reads():  # reports and search may read a replica (docs/deploy.md)
+        require_reports(request)
+        rep = statistics.kpi_report(request.user, date_from=filters.date_from, date_to=filters.date_to,
+                                    unit_code=filters.unit, group_by=filters.group_by)
+        return statistics.report_json(rep)
 
 
 @router.get("/reports/kpis/petitions", summary="某项统计数字背后的信访件")
-@replica_reads()
 def kpi_petitions(request, filters: Query[DrillFilters]):
-    require_reports(request)
-    qs = statistics.drill(request.user, date_from=filters.date_from, date_to=filters.date_to,
-                          unit_code=filters.unit, dim=filters.dim, key=filters.key, measure=filters.measure)
-    total = qs.count()
-    page = qs.select_related("receiving_unit", "handling_unit")[filters.offset:filters.offset + filters.limit]
-    return {"count": total, "measure": filters.measure, "label": statistics.measure_label(filters.measure),
-            "items": [{"id": p.pk, "number": p.number, "title": petition_texts(request.user, p).title,
-                       "channel": p.channel,
-                       "visit_kind": p.visit_kind, "headcount": p.headcount, "status": p.status,
-                       "received_at": timezone.localtime(p.received_at).isoformat(timespec="seconds"),
-                       "unit": (p.handling_unit or p.receiving_unit).code, "due_on": p.due_on}
-                      for p in page]}
+    with replica_reads():  # reports and search may read a replica (docs/deploy.md)
+        require_reports(request)
+        qs = statistics.drill(request.user, date_from=filters.date_from, date_to=filters.date_to,
+                              unit_code=filters.unit, dim=filters.dim, key=filters.key, measure=filters.measure)
+        total = qs.count()
+        page = qs.select_related("receiving_unit", "handling_unit")[filters.offset:filters.offset + filters.limit]
+        return {"count": total, "measure": filters.measure, "label": statistics.measure_label(filters.measure),
+                "items": [{"id": p.pk, "number": p.number, "title": petition_texts(request.user, p).title,
+                           "channel": p.channel,
+                           "visit_kind": p.visit_kind, "headcount": p.headcount, "status": p.status,
+                           "received_at": timezone.localtime(p.received_at).isoformat(timespec="seconds"),
+                           "unit": (p.handling_unit or p.receiving_unit).code, "due_on": p.due_on}
+                          for p in page]}
 
 
 @router.get("/reports/bulletin", summary="信访情况通报（json、md、docx、xlsx）")
-@replica_reads()
 def bulletin_view(request, filters: Query[BulletinFilters]):
-    require_reports(request)
-    data = bulletin.bulletin_build(request.user, date_from=filters.date_from, date_to=filters.date_to,
-                                   unit_code=filters.unit)
-    if filters.format == "json":
-        response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
-    else:
-        response = attachment(*bulletin.render(data, filters.format))
-    audit_record(actor=request.user, action="report.download", data={
-        "report": "bulletin", "format": filters.format, "date_from": filters.date_from, "date_to": filters.date_to,
-        "unit_code": filters.unit, "via": "api"})
-    return response
+    with replica_reads():  # reports and search may read a replica (docs/deploy.md)
+        require_reports(request)
+        data = bulletin.bulletin_build(request.user, date_from=filters.date_from, date_to=filters.date_to,
+                                       unit_code=filters.unit)
+        if filters.format == "json":
+            response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+        else:
+            response = attachment(*bulletin.render(data, filters.format))
+        audit_record(actor=request.user, action="report.download", data={
+            "report": "bulletin", "format": filters.format, "date_from": filters.date_from, "date_to": filters.date_to,
+            "unit_code": filters.unit, "via": "api"})
+        return response
 
 
 @router.get("/reports/annual", summary="年度信访工作情况报告（《信访工作条例》第四十一条）")
-@replica_reads()
 def annual_view(request, filters: Query[AnnualFilters]):
-    require_reports(request)
-    report = bulletin.annual_build(request.user, year=filters.year, unit_code=filters.unit)
-    content = bulletin.render_annual(report, filters.format)
-    audit_record(actor=request.user, action="report.download", data={
-        "report": "annual", "format": filters.format, "year": filters.year, "unit_code": filters.unit, "via": "api"})
-    return attachment(*content)
+    with replica_reads():  # reports and search may read a replica (docs/deploy.md)
+        require_reports(request)
+        report = bulletin.annual_build(request.user, year=filters.year, unit_code=filters.unit)
+        content = bulletin.render_annual(report, filters.format)
+        audit_record(actor=request.user, action="report.download", data={
+            "report": "annual", "format": filters.format, "year": filters.year, "unit_code": filters.unit, "via": "api"})
+        return attachment(*content)
