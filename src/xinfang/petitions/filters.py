@@ -64,13 +64,22 @@ def petitions_search(user, flt: PetitionFilter, *, using: str = "default", by_or
     if using != "default":
         qs = qs.using(using)
     # words of the texts, or a petitioner's name
-    text = search.text_q(flt.q, using=using, user=user, by_order=by_order)
-    if text is not None:
-        q = (flt.q or "").strip()
+    q = (flt.q or "").strip()
+    if q:
         # a tracking number typed into the box finds its petition too
-        if q.isascii() and "-" in q and len(q) <= 48 and " " not in q:
-            text |= Q(number=q.upper())
-        qs = qs.filter(text)
+        number = q.upper() if q.isascii() and "-" in q and len(q) <= 48 and " " not in q else None
+        named = search.name_q(q, user, using=using)
+        if named is None and number is None and search.joins(using, by_order=by_order):
+            qs = search.text_join(qs, q, using=using)  # read from the index as a stream
+        else:
+            # with a name or a number the page is rarely long: the text's ids are collected (on
+            # PostgreSQL a date walk would test the OR on every petition for a rare word)
+            text = search.text_q(q, using=using, by_order=by_order and named is None and number is None)
+            if named is not None:
+                text |= named
+            if number is not None:
+                text |= Q(number=number)
+            qs = qs.filter(text)
     if flt.status:
         qs = qs.filter(status__in=list(flt.status))
     if flt.channel:
@@ -102,21 +111,22 @@ def petitions_search(user, flt: PetitionFilter, *, using: str = "default", by_or
     return qs.order_by("-received_at", "-id")
 
 
-DATE_SORTS = {"-received_at", "received_at"}  # orders an index of the petitions serves
-NARROWING = ("status", "channel", "visit_kind", "category", "unit", "region", "overdue", "urgent", "escalated",
-             "litigation", "anonymous", "repeat")  # criteria that thin out the matches along the date index
+DATE_SORTS = {"-received_at", "received_at"}  # orders an index serves
 
 
 def petitions_search_ordered(user, flt: PetitionFilter, sort: str = "-received_at", *,
                              using: str = "default") -> QuerySet[Petition]:
-    """`petitions_search` in `sort` order (then newest id first), in the shape the database serves
-    best: a common word (`search.is_common`) in date order walks the date index and stops at the
-    page's end instead of sorting every match (on SQLite, with other criteria or in another order,
-    the matches are fetched by id and sorted; PostgreSQL's planner chooses from its statistics).
-    The rows are the same either way."""
-    if connections[using].vendor == "postgresql":  # its planner weighs the words and criteria itself
-        by_order = sort in DATE_SORTS
-    else:
-        by_order = (sort in DATE_SORTS and not any(getattr(flt, name) for name in NARROWING)
-                    and search.is_common(flt.q, using=using))
-    return petitions_search(user, flt, using=using, by_order=by_order).order_by(sort, "-id")
+    """`petitions_search` in `sort` order, then by id (in the sort's direction for receipt time,
+    newest id first otherwise), in the shape the database serves best. SQLite, a text query in
+    date order: the text index is read in receipt order (its keys, `search.text_join`) and the
+    reading stops at the page's end, for a common word as for a rare one; petitions received in
+    the same second come by id. PostgreSQL: a common word walks the date index and tests each
+    petition (`search.MatchExists`), a rare one's matches are sorted. The rows are those of
+    `petitions_search` either way."""
+    pg = connections[using].vendor == "postgresql"
+    qs = petitions_search(user, flt, using=using, by_order=pg and sort in DATE_SORTS)
+    if sort in DATE_SORTS and search.is_joined(qs):
+        return search.date_ordered(qs, descending=sort.startswith("-"))
+    if sort == "received_at":  # oldest first: the same receipt time by id in the same direction
+        return qs.order_by(sort, "id")
+    return qs.order_by(sort, "-id")

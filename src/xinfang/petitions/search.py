@@ -13,9 +13,15 @@ run; a query made of several runs ("张三，停车") needs every run (AND).
 
 The index is a real index on both databases, never a table scan:
 
-- SQLite: the FTS5 virtual table ``petitions_search`` (rowid = petition id, tokenizer ``ascii``:
-  every non-ASCII character is a token character, so our space-separated tokens are taken as they
-  are). Queried with ``MATCH '"停车 车费"'`` (a phrase) or ``'"张"*'`` (a prefix).
+- SQLite: the FTS5 virtual table ``petitions_search`` (tokenizer ``ascii``: every non-ASCII
+  character is a token character, so our space-separated tokens are taken as they are). Queried
+  with ``MATCH '"停车 车费"'`` (a phrase) or ``'"张"*'`` (a prefix). Its rowid is the petition's
+  *date key* (`KEY_SQL`): the second it was received (since 2000-01-01 UTC) times 2**31 plus the
+  petition id, so the index itself lists the matches newest first (``ORDER BY rowid DESC``) and a
+  page of a common word reads a page's worth of matches instead of every match (`text_join`); the
+  petition id is ``rowid & ID_MASK``. ``petitions_search_key (petition_id, key)`` remembers each
+  petition's key, so a petition's entry is replaced exactly. Petition ids must stay below 2**31 on
+  SQLite (about two billion petitions).
 - PostgreSQL: the table ``petitions_search (petition_id, part, doc tsvector)`` with a GIN index,
   queried with ``doc @@ '停车 <-> 车费'::tsquery``. The tsvector is built from a literal with
   positions, so no text-search parser or locale is involved. A tsvector keeps positions only up to
@@ -24,8 +30,9 @@ The index is a real index on both databases, never a table scan:
 
 The index is not a Django model: it is created by migration ``0004_search`` and kept in sync by
 ``index_petitions`` (called from ``petition_create``, bulk loaders and ``xinfang search_reindex``).
-Queries always join back to ``petitions_petition`` (``pk IN (…)``), so a stale row (a deleted
-petition, a test flush) is harmless, and writes replace the petition's rows.
+Queries always join back to ``petitions_petition`` (``pk IN (…)`` or, on SQLite, a join on the
+key's id), so a stale row (a deleted petition, a test flush) is harmless, and writes replace the
+petition's rows.
 
 Petitioners' names are not in the documents (they are personal data, not the matter's text). A
 query that is exactly a petitioner's name also finds that petitioner's petitions through the
@@ -45,6 +52,15 @@ from django.db.models import BooleanField, F, Func, Q
 from django.db.models.expressions import RawSQL
 
 TABLE = "petitions_search"
+KEY_TABLE = "petitions_search_key"  # SQLite: petition id -> its rowid (date key) in TABLE
+ID_BITS = 31
+ID_MASK = 2**ID_BITS - 1  # SQLite: the petition id is the date key's low bits
+KEY_EPOCH = 946684800  # 2000-01-01T00:00:00Z
+# SQLite: the date key of a petition row `p` (whole seconds since KEY_EPOCH, then the id): in the
+# order of (received_at, id) up to the second, unique while ids stay below 2**31 (received_at is
+# stored as UTC text; strftime('%s') floors it to the second, before 1970 too; the format is spelt
+# char(37) || 's' so that no '%' reaches the driver's parameter substitution)
+KEY_SQL = f"((CAST(strftime(char(37) || 's', p.received_at) AS INTEGER) - {KEY_EPOCH}) * {2**ID_BITS} + p.id)"
 GIN_INDEX = "petitions_search_doc_gin"
 MAX_QUERY_CHARS = 100  # longer queries are cut (the form refuses them first)
 MAX_QUERY_RUNS = 12
@@ -142,6 +158,7 @@ def create_schema(connection) -> None:
     with connection.cursor() as cur:
         if connection.vendor == "sqlite":
             cur.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {TABLE} USING fts5(doc, tokenize='ascii', columnsize=0)")
+            cur.execute(f"CREATE TABLE IF NOT EXISTS {KEY_TABLE} (petition_id integer PRIMARY KEY, key integer NOT NULL)")
         elif connection.vendor == "postgresql":
             cur.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} (petition_id bigint NOT NULL, part smallint NOT NULL,"
                         f" doc tsvector NOT NULL, PRIMARY KEY (petition_id, part))")
@@ -152,6 +169,23 @@ def drop_schema(connection) -> None:
     if connection.vendor in ("sqlite", "postgresql"):
         with connection.cursor() as cur:
             cur.execute(f"DROP TABLE IF EXISTS {TABLE}")
+            cur.execute(f"DROP TABLE IF EXISTS {KEY_TABLE}")
+
+
+def sqlite_date_keys(connection) -> None:
+    """Give an index made before the date keys (rowid = petition id) its date keys (migration 0009).
+    The documents are copied as they are (no text is read again)."""
+    with connection.cursor() as cur:
+        if KEY_TABLE in connection.introspection.table_names(cur):
+            return  # made by `create_schema` with date keys already
+        cur.execute(f"CREATE TABLE {KEY_TABLE} (petition_id integer PRIMARY KEY, key integer NOT NULL)")
+        cur.execute(f"INSERT INTO {KEY_TABLE} (petition_id, key) SELECT p.id, {KEY_SQL} FROM petitions_petition p")
+        cur.execute(f"CREATE VIRTUAL TABLE {TABLE}_dated USING fts5(doc, tokenize='ascii', columnsize=0)")
+        cur.execute(f"INSERT INTO {TABLE}_dated (rowid, doc) SELECT k.key, s.doc FROM {TABLE} s"
+                    f" JOIN {KEY_TABLE} k ON k.petition_id = s.rowid ORDER BY k.key")
+        cur.execute(f"DROP TABLE {TABLE}")
+        cur.execute(f"ALTER TABLE {TABLE}_dated RENAME TO {TABLE}")
+        cur.execute(f"INSERT INTO {TABLE}({TABLE}) VALUES ('optimize')")
 
 
 def supported(connection) -> bool:
@@ -180,8 +214,18 @@ def index_documents(rows: Iterable[tuple[int, str, str, str]], *, using: str = "
 def _write(connection, batch: list[tuple[int, list[str]]]) -> int:
     with connection.cursor() as cur:
         if connection.vendor == "sqlite":
-            cur.executemany(f"INSERT OR REPLACE INTO {TABLE}(rowid, doc) VALUES (%s, %s)",
-                            [(pid, " ".join(tokens)) for pid, tokens in batch])
+            ids = [pid for pid, _ in batch]
+            if max(ids) > ID_MASK:
+                raise ValueError(f"petition id {max(ids)} is beyond the SQLite text index's keys (2**{ID_BITS})")
+            marks = ", ".join(["%s"] * len(ids))
+            # the petitions' earlier entries, then their current keys (a petition not stored has none)
+            cur.execute(f"DELETE FROM {TABLE} WHERE rowid IN (SELECT key FROM {KEY_TABLE} WHERE petition_id IN ({marks}))",
+                        ids)
+            cur.execute(f"DELETE FROM {KEY_TABLE} WHERE petition_id IN ({marks})", ids)
+            cur.execute(f"INSERT INTO {KEY_TABLE} (petition_id, key) SELECT p.id, {KEY_SQL} FROM petitions_petition p"
+                        f" WHERE p.id IN ({marks})", ids)
+            cur.executemany(f"INSERT OR REPLACE INTO {TABLE}(rowid, doc) SELECT key, %s FROM {KEY_TABLE}"
+                            f" WHERE petition_id = %s", [(" ".join(tokens), pid) for pid, tokens in batch])
         else:
             ids = [pid for pid, _ in batch]
             cur.execute(f"DELETE FROM {TABLE} WHERE petition_id = ANY(%s)", [ids])
@@ -234,6 +278,8 @@ def reindex_all(*, using: str = "default", connection=None) -> int:
         return 0
     with connection.cursor() as cur:
         cur.execute(f"DELETE FROM {TABLE}")
+        if connection.vendor == "sqlite":
+            cur.execute(f"DELETE FROM {KEY_TABLE}")
     n = 0
     batch: list[tuple[int, list[str]]] = []
     for pid, title, content, demands in _petition_rows(connection, None):
@@ -259,8 +305,12 @@ def remove_petitions(ids: Iterable[int], *, using: str = "default") -> None:
         return
     with connection.cursor() as cur:
         marks = ", ".join(["%s"] * len(ids))
-        key = "rowid" if connection.vendor == "sqlite" else "petition_id"
-        cur.execute(f"DELETE FROM {TABLE} WHERE {key} IN ({marks})", ids)
+        if connection.vendor == "sqlite":
+            cur.execute(f"DELETE FROM {TABLE} WHERE rowid IN (SELECT key FROM {KEY_TABLE} WHERE petition_id IN ({marks}))",
+                        ids)
+            cur.execute(f"DELETE FROM {KEY_TABLE} WHERE petition_id IN ({marks})", ids)
+        else:
+            cur.execute(f"DELETE FROM {TABLE} WHERE petition_id IN ({marks})", ids)
 
 
 # ---- reads ------------------------------------------------------------------------------------
@@ -293,11 +343,9 @@ def text_q(q: str | None, *, using: str = "default", user=None, by_order: bool =
     With `user`, a query that is exactly a petitioner's name also matches their petitions that
     `user` may know the petitioners of (`name_q`); the caller still scopes the rows to `user`.
 
-    `by_order`: the same rows, for a page ordered by an indexed column (newest first). SQLite: the
-    planner is kept from fetching every match by its id and sorting them (``+id IN (…)``), so it
-    walks that index and stops at the page's end: for a common word (`is_common`) that reads a few
-    thousand index entries instead of every match's row. PostgreSQL: `MatchExists`, planned by
-    the word's statistics.
+    `by_order`: the same rows, for a page ordered by an indexed column (newest first). PostgreSQL:
+    `MatchExists` for a common word (`is_common`), the date index walked; a rare one's matches
+    are collected and sorted. (SQLite pages join the index instead: `text_join`.)
 
     Callers decide what an empty query means (no text filter); a query of punctuation only matches
     nothing (``Q(pk__in=[])``)."""
@@ -335,17 +383,13 @@ def name_q(q: str | None, user, *, using: str = "default") -> Q | None:
     return found & identity_visible_q(user)
 
 
-class IdInNotIndexed(_IdInSubquery):
-    """``+pk IN (<subquery>)`` (SQLite): the rowid may not drive the plan (see `text_q`'s by_order)."""
-
-    SQL = "+{pk} IN ({ids})"
-
-
 class MatchExists(Func):
-    """``EXISTS(SELECT 1 FROM petitions_search s WHERE s.petition_id = pk AND s.doc @@ query)``
-    (PostgreSQL, `text_q`'s by_order): the planner, which knows from its statistics how common the
-    words are, may then walk the date index newest first and check each petition's document (a
-    common word), or collect the matches from the GIN index and sort them (a rare one)."""
+    """``EXISTS(SELECT 1 FROM petitions_search s WHERE s.petition_id = pk AND s.doc @@ query OFFSET
+    0)`` (PostgreSQL, `text_q`'s by_order for a common word, `is_common`): tested petition by
+    petition while the date index is walked newest first, stopping at the page's end. ``OFFSET 0``
+    keeps the planner from turning it into a join, which it would do by its estimate of the
+    matches, an estimate that is far too low for phrases (it multiplies the words' frequencies:
+    45 rows where 6,825 match), and then it fetches, rechecks and sorts every match."""
 
     output_field = BooleanField()
 
@@ -355,26 +399,81 @@ class MatchExists(Func):
 
     def as_sql(self, compiler, connection, **extra):
         lhs, lhs_params = compiler.compile(self.source_expressions[0])
-        return (f"EXISTS(SELECT 1 FROM {TABLE} s WHERE s.petition_id = {lhs} AND s.doc @@ CAST(%s AS tsquery))",
-                (*lhs_params, self.tsquery))
+        return (f"EXISTS(SELECT 1 FROM {TABLE} s WHERE s.petition_id = {lhs} AND s.doc @@ CAST(%s AS tsquery)"
+                f" OFFSET 0)", (*lhs_params, self.tsquery))
 
 
 COMMON_HITS = 2000  # a query with at least this many matches (in all petitions) is common
 
 
 def is_common(q: str | None, *, using: str = "default", hits: int | None = None) -> bool:
-    """Whether the text index holds at least `hits` matches of `q` (any scope): then a page newest
-    first is cheaper by walking the date index than by sorting the matches. Reads at most `hits`
-    ids from the index (SQLite; PostgreSQL plans from its own statistics)."""
+    """PostgreSQL: whether the index holds at least `hits` matching documents of `q` (in any scope),
+    reading at most `hits` of them: then a page newest first walks the date index and tests each
+    petition (`MatchExists`), otherwise the matches are collected and sorted. (SQLite reads its
+    index in date order, `text_join`.)"""
     hits = COMMON_HITS if hits is None else hits
     terms = query_terms(q)
     connection = connections[using]
-    if not terms or connection.vendor != "sqlite":
+    if not terms or connection.vendor != "postgresql":
         return False
     with connection.cursor() as cur:
-        cur.execute(f"SELECT count(*) FROM (SELECT 1 FROM {TABLE} WHERE {TABLE} MATCH %s LIMIT %s)",
-                    [fts5_query(terms), hits])
+        cur.execute(f"SELECT count(*) FROM (SELECT 1 FROM {TABLE} WHERE doc @@ CAST(%s AS tsquery) LIMIT %s) x",
+                    [pg_tsquery(terms), hits])
         return cur.fetchone()[0] >= hits
+
+
+# ---- the petitions joined to the index, read as a stream -------------------------------------
+
+def joins(using: str = "default", *, by_order: bool = False) -> bool:
+    """Whether `text_join` joins the index: SQLite always (its date keys serve a page in date
+    order too), PostgreSQL for rows in no particular order (a count, an export; a page in date
+    order is `MatchExists`, planned from the statistics)."""
+    vendor = connections[using].vendor
+    return vendor == "sqlite" or (vendor == "postgresql" and not by_order)
+
+
+def text_join(qs, q: str | None, *, using: str = "default"):
+    """`qs` (petitions) restricted to those whose text matches `q` by joining the index, so that
+    the database reads the matches as a stream and stops where the query does (a count's cap, a
+    page's end) instead of collecting every match's id first (``id IN (SELECT …)`` and
+    ``= ANY(ARRAY(…))`` are evaluated in full: 80,000 ids for a common word over 1,000,000
+    petitions).
+
+    - SQLite: ``FROM petitions_petition, petitions_search WHERE petitions_search MATCH … AND id =
+      rowid & ID_MASK``; each petition has one entry. In `date_ordered` order the index is read
+      newest first and the reading stops at the page's end.
+    - PostgreSQL: ``… WHERE doc @@ … AND petition_id = id`` from a bitmap scan of the GIN index,
+      the first matching part of a petition's document only (a long text has several parts), so
+      no petition comes twice.
+
+    A query without letters or digits matches nothing (as `text_q`)."""
+    terms = query_terms(q)
+    if not terms:
+        return qs.none()
+    ops = connections[using].ops
+    table = ops.quote_name(TABLE)
+    pk = f"{ops.quote_name(qs.model._meta.db_table)}.{qs.model._meta.pk.column}"
+    if connections[using].vendor == "sqlite":
+        return qs.extra(tables=[TABLE], where=[f"{table} MATCH %s", f"{pk} = ({table}.rowid & {ID_MASK})"],
+                        params=[fts5_query(terms)])
+    tsquery = pg_tsquery(terms)
+    return qs.extra(tables=[TABLE], where=[
+        f"{table}.doc @@ CAST(%s AS tsquery)", f"{pk} = {table}.petition_id",
+        f"NOT EXISTS (SELECT 1 FROM {table} s2 WHERE s2.petition_id = {table}.petition_id"
+        f" AND s2.part < {table}.part AND s2.doc @@ CAST(%s AS tsquery))"], params=[tsquery, tsquery])
+
+
+def is_joined(qs) -> bool:
+    """Whether `qs` holds `text_join`'s SQLite join (so it can be read in `date_ordered` order)."""
+    return TABLE in qs.query.extra_tables and connections[qs.db].vendor == "sqlite"
+
+
+def date_ordered(qs, *, descending: bool = True):
+    """`text_join`'s rows in the index's order: received_at to the second, then the id, newest
+    first (or oldest first); the database walks the index in that order and stops at the page's
+    end, for a common word as for a rare one."""
+    key = RawSQL(f"{connections[qs.db].ops.quote_name(TABLE)}.rowid", ())
+    return qs.order_by(key.desc() if descending else key.asc())
 
 
 def _text_q(q: str, *, using: str, by_order: bool = False) -> Q:
@@ -383,10 +482,10 @@ def _text_q(q: str, *, using: str, by_order: bool = False) -> Q:
         return Q(pk__in=[])
     connection = connections[using]
     if connection.vendor == "sqlite":
-        sql, params = f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", (fts5_query(terms),)
-        return Q(IdInNotIndexed(sql, params)) if by_order else Q(pk__in=RawSQL(sql, params))
+        sql, params = f"SELECT rowid & {ID_MASK} FROM {TABLE} WHERE {TABLE} MATCH %s", (fts5_query(terms),)
+        return Q(pk__in=RawSQL(sql, params))
     if connection.vendor == "postgresql":
-        if by_order:
+        if by_order and is_common(q, using=using):
             return Q(MatchExists(pg_tsquery(terms)))
         return Q(IdInArray(f"SELECT petition_id FROM {TABLE} WHERE doc @@ CAST(%s AS tsquery)", (pg_tsquery(terms),)))
     # another database: a scan, kept correct
