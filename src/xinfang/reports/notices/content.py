@@ -254,6 +254,12 @@ def _row_note(row) -> str:
 
 def _deadline_row(p: Petition, kind: str, due: dt.date | None = None):
     """The stored deadline of `kind` (the one ending on `due` when given, else the first)."""
+    rows = getattr(p, "_notice_deadlines", None)  # read for a whole batch of notices (services._preload)
+    if rows is not None:
+        same = [row for row in rows if row.kind == kind and (due is None or row.due == due)]
+        if not same:
+            return None
+        return max(same, key=lambda row: row.pk) if due is not None else min(same, key=lambda row: row.pk)
     qs = p.deadlines.filter(kind=kind)
     if due is not None:
         return qs.filter(due=due).order_by("-id").first()
@@ -317,7 +323,8 @@ COMPLETION_OUTCOME = {
 
 def build(kind: str, petition: Petition, event: PetitionEvent | None, reply: Reply | None) -> Notice:
     petition._notice_links = None
-    petition._notice_links = _links(petition)
+    preloaded = getattr(petition, "_notice_preloaded_links", None)  # a batch's (services._preload)
+    petition._notice_links = list(preloaded) if preloaded is not None else _links(petition)
     try:
         return _build(kind, petition, event, reply)
     finally:

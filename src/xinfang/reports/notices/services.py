@@ -8,6 +8,12 @@ first need (a download, the dossier, the portal), which renders from the frozen 
 petition as it is later, and keeps the files (`notice_files`), so a notice reads the same whenever it is
 opened. A row whose files are missing is completed by running the job again (`notices_for_event`) or by
 `notice_regenerate`, with the same number and (when frozen) the same content.
+
+The worker issues a run of notice jobs set-based (`notices_for_events`, issue 13): what the notices
+read is read for the whole run before any lock is taken, then per transaction of up to `WRITE_CHUNK`
+notices each number sequence is advanced once, the rows and their audit entries are inserted together
+and every frozen content is written: the same notices, numbers, contents and audit entries as one event
+at a time, in the same order.
 """
 
 from __future__ import annotations
@@ -21,12 +27,13 @@ import json
 import logging
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from xinfang.audit.services import audit_record
+from xinfang.audit.services import audit_record, audit_record_many
 from xinfang.common.jobs import running_in_worker
 from xinfang.petitions.models import Petition
+from xinfang.petitions.services import write_turn
 from xinfang.workflow.models import PetitionEvent, Reply
 
 from ..models import DocumentKind, DocumentSequence, IssuedDocument
@@ -155,13 +162,33 @@ def document_number(unit, kind: str, year: int) -> str:
 
     The sequence is per unit, kind and year; the row is locked, so two issues never share a number and a
     number once taken is never handed out again. Call inside a transaction."""
-    DocumentSequence.objects.get_or_create(unit=unit, kind=kind, year=year)
-    row = DocumentSequence.objects.select_for_update().get(unit=unit, kind=kind, year=year)
-    row.last += 1
-    row.save(update_fields=["last"])
+    return document_numbers(unit, kind, year, 1)[0]
+
+
+def document_numbers(unit, kind: str, year: int, count: int) -> list[str]:
+    """The next `count` numbers of a unit's sequence (`document_number`): consecutive, none skipped, in one
+    statement in the usual case (UPDATE … SET last = last + count … RETURNING last takes the row lock on
+    PostgreSQL; on SQLite the transaction holds the write lock). The sequence's first number creates the
+    row first. Call inside a transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("document numbers are taken inside the issuing transaction")
+    q = connection.ops.quote_name
+    sql = (f"UPDATE {q(DocumentSequence._meta.db_table)} SET {q('last')} = {q('last')} + %s "
+           f"WHERE {q('unit_id')} = %s AND {q('kind')} = %s AND {q('year')} = %s RETURNING {q('last')}")
+    for _attempt in range(2):
+        with connection.cursor() as cur:
+            cur.execute(sql, [count, unit.pk, kind, year])
+            row = cur.fetchone()
+        if row is not None:
+            break
+        DocumentSequence.objects.get_or_create(unit=unit, kind=kind, year=year)
+    else:  # pragma: no cover
+        raise RuntimeError("the document sequence row could not be created")
+    last = int(row[0])
+    first = last - count + 1
     code = agency_code(unit)
     series = "" if code.endswith("信") else "信"
-    return f"{code}{series}{ABBREVIATION[kind]}〔{year}〕{row.last}号"
+    return [f"{code}{series}{ABBREVIATION[kind]}〔{year}〕{n}号" for n in range(first, last + 1)]
 
 
 def _reply_for(petition: Petition, kind: str, event: PetitionEvent | None) -> Reply | None:
@@ -292,7 +319,14 @@ def notice_regenerate(doc: IssuedDocument, *, actor=None) -> IssuedDocument:
 
 
 def notices_for_event(event_id: int) -> list[IssuedDocument]:
-    """Issue every notice a timeline event names (the job run after each move)."""
+    """Issue every notice a timeline event names (the job run after each move). Issued without rendering
+    (`rendering_deferred`, the worker) this is `notices_for_events` of one event."""
+    if _deferred.get() or running_in_worker():
+        return notices_for_events([event_id])[0]
+    return _notices_one(event_id)
+
+
+def _notices_one(event_id: int) -> list[IssuedDocument]:
     event = PetitionEvent.objects.select_related("unit__region").filter(pk=event_id).first()
     if event is None:
         return []
@@ -304,6 +338,140 @@ def notices_for_event(event_id: int) -> list[IssuedDocument]:
         pk=event.petition_id)
     return [notice_issue(petition=petition, kind=BY_EVENT_NAME[name], event=event)
             for name in names if name in BY_EVENT_NAME]
+
+
+# ---- set-based issuing (the worker) ------------------------------------------------------------
+
+# Kinds whose content quotes the number of an earlier notice of the same petition (content._issued_number,
+# _reply_number): composed only once the earlier notices of the batch are written.
+READS_ISSUED = frozenset({DocumentKind.REVIEW, DocumentKind.REREVIEW, DocumentKind.COMPLETION})
+# Notices written per transaction: a batch's write lock (SQLite has one) is held for tens of milliseconds
+# at most, so a registration never waits long behind the worker.
+WRITE_CHUNK = 16
+
+
+@dataclasses.dataclass
+class _Issue:
+    event: PetitionEvent
+    kind: str
+    petition: Petition
+    notice: Notice | None = None
+    unit: object = None
+    doc: IssuedDocument | None = None
+
+
+def _preload(petitions) -> None:
+    """What `content.build` reads of every petition of a batch, in two queries: the petitioner links and
+    the stored deadlines (content reads them from these lists as it would from the database)."""
+    from xinfang.petitions.models import PetitionPetitioner
+    from xinfang.workflow.models import Deadline
+
+    ids = [p.pk for p in petitions]
+    links, deadlines = {pk: [] for pk in ids}, {pk: [] for pk in ids}
+    for link in PetitionPetitioner.objects.filter(petition_id__in=ids).select_related("petitioner").order_by(
+            "petition_id", "position", "id"):
+        links[link.petition_id].append(link)
+    for row in Deadline.objects.filter(petition_id__in=ids).order_by("id"):
+        deadlines[row.petition_id].append(row)
+    for p in petitions:
+        p._notice_preloaded_links, p._notice_deadlines = links[p.pk], deadlines[p.pk]
+
+
+def _issue_many(items: list[_Issue]) -> None:
+    """Number, insert, audit and freeze composed notices, in order: one lock and write per number
+    sequence, one INSERT of the documents, one of the audit entries. Inside the caller's transaction."""
+    if not items:
+        return
+    today = timezone.localdate()
+    series: dict[tuple, list[_Issue]] = {}
+    for item in items:
+        if item.kind == DocumentKind.RECEIPT:
+            item.notice.number = item.petition.number
+        else:
+            year = (item.notice.date or today).year
+            series.setdefault((item.unit.pk, item.kind, year), []).append(item)
+    for (_unit, kind, year), group in series.items():
+        for item, number in zip(group, document_numbers(group[0].unit, kind, year, len(group)), strict=True):
+            item.notice.number = number
+    docs = IssuedDocument.objects.bulk_create([
+        IssuedDocument(petition=item.petition, kind=item.kind, number=item.notice.number, unit=item.unit,
+                       title=item.notice.title, event_id=item.event.pk) for item in items])
+    raws = []
+    for item, doc in zip(items, docs, strict=True):
+        if doc.pk is None:  # pragma: no cover - a database that cannot return the ids of a bulk insert
+            raise RuntimeError("bulk insert returned no ids")
+        item.doc = doc
+        raws.append(notice_source(item.notice))
+    audit_record_many([
+        {"actor": "system", "action": "document.issue", "obj": item.doc,
+         "data": {"petition": item.petition.number, "kind": item.kind, "number": item.notice.number,
+                  "sha256": source_digest(raw)}} for item, raw in zip(items, raws, strict=True)])
+    for item, raw in zip(items, raws, strict=True):
+        _source_write(item.doc, raw)  # inside the transaction: a committed notice has its content
+
+
+def notices_for_events(event_ids: list[int]) -> list[list[IssuedDocument]]:
+    """`notices_for_event` for each of `event_ids` in turn, issued without rendering (the worker's batch
+    of notice jobs, issue 13), set-based: the events, their petitions, petitioners and deadlines read in
+    a few queries before the write transaction, then in one transaction the numbers taken per sequence in
+    the order of `event_ids` (gap-free), the rows and their audit entries inserted together and every
+    frozen content written. The same notices, numbers and audit entries as one call per event; a notice
+    issued meanwhile by another worker makes the batch fall back to one call per event."""
+    events = PetitionEvent.objects.select_related("unit__region").in_bulk(list(event_ids))
+    named = {}
+    for eid in event_ids:
+        event = events.get(eid)
+        names = (event.data or {}).get("documents", []) if event is not None else []
+        named[eid] = [BY_EVENT_NAME[name] for name in names if name in BY_EVENT_NAME]
+    wanted = [eid for eid in event_ids if named[eid]]
+    if not wanted:
+        return [[] for _ in event_ids]
+    # the units' regions too: the 机关代字 of a number is derived from them
+    petitions = Petition.objects.select_related("receiving_unit__region", "handling_unit__region", "clerk").in_bulk(
+        {events[eid].petition_id for eid in wanted})
+    existing = {(doc.event_id, doc.kind): doc for doc in IssuedDocument.objects.filter(event_id__in=wanted)}
+    found: dict[tuple, IssuedDocument] = {}
+    plan: dict[tuple, _Issue] = {}
+    repair: list[tuple] = []  # issued before, but neither files nor frozen content: completed one by one
+    for eid in wanted:
+        for kind in named[eid]:
+            key = (eid, kind)
+            if key in found or key in plan or key in repair:
+                continue
+            doc = existing.get(key)
+            if doc is None:
+                plan[key] = _Issue(events[eid], kind, petitions[events[eid].petition_id])
+            elif (doc.pdf and doc.docx) or _exists(_source_storage(), source_name(doc)):
+                found[key] = doc
+            else:
+                repair.append(key)
+    items = list(plan.values())
+    if items:
+        _preload({item.petition.pk: item.petition for item in items}.values())
+        touched = set()
+        for item in items:  # composed before the write transaction, unless it quotes a notice of this batch
+            if not (item.kind in READS_ISSUED and item.petition.pk in touched):
+                item.notice, item.unit = _compose(item.petition, item.kind, item.event)
+            touched.add(item.petition.pk)
+        try:
+            for start in range(0, len(items), WRITE_CHUNK):
+                # on SQLite the write lock is taken in turn with registrations (petitions.services.write_turn)
+                with write_turn(), transaction.atomic():
+                    pending: list[_Issue] = []
+                    for item in items[start:start + WRITE_CHUNK]:
+                        if item.notice is None:
+                            _issue_many(pending)
+                            pending = []
+                            item.notice, item.unit = _compose(item.petition, item.kind, item.event)
+                        pending.append(item)
+                    _issue_many(pending)
+        except IntegrityError:  # another worker issued one of them meanwhile: one event at a time
+            return [_notices_one(eid) for eid in event_ids]
+        found.update((key, item.doc) for key, item in plan.items())
+    for eid, kind in repair:
+        event = events[eid]
+        found[(eid, kind)] = notice_issue(petition=petitions[event.petition_id], kind=kind, event=event)
+    return [[found[(eid, kind)] for kind in named[eid]] for eid in event_ids]
 
 
 def _exists(storage, name: str) -> bool:
@@ -334,6 +502,7 @@ def file_available(field) -> bool:
     return isinstance(doc, IssuedDocument) and _exists(_source_storage(), source_name(doc))
 
 
-__all__ = ["notice_issue", "notice_regenerate", "notices_for_event", "document_number", "agency_code",
+__all__ = ["notice_issue", "notice_regenerate", "notices_for_event", "notices_for_events", "document_number",
+           "document_numbers", "agency_code",
            "file_present", "file_available", "notice_files", "rendering_deferred", "notice_source",
            "notice_from_source", "source_read", "source_verify"]

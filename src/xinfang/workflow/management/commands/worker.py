@@ -20,10 +20,16 @@ long sweep says it is still running. `--once` treats the sweep as due (enqueues 
 (including those the sweep queued), then exits.
 SIGTERM or Ctrl+C stops after the job at hand; a second one stops at once and puts the job back.
 
-A draining worker claims up to `BATCH` jobs in one transaction and runs them one after the other
-(issue 13: a notice job takes milliseconds, so claiming, leasing and reconnecting once per job cost more
-than the job); a fresh job waits at most for the batch at hand. Jobs run inside `common.jobs.in_worker`,
-so a notice is issued at once and its PDF and DOCX are rendered on first need (reports.notices).
+A draining worker claims up to `BATCH` jobs in one transaction (one UPDATE for the lot) and runs them
+in order (issue 13: a notice job takes milliseconds, so claiming, leasing and reconnecting once per job
+cost more than the job); a fresh job waits at most for the batch at hand. Consecutive notice jobs of a
+batch run set-based (`SET_BASED`: their events' notices issued together by
+`reports.notices.services.notices_for_events`, a few queries and one short write transaction per 16
+notices, then one UPDATE recording their results), which is what lets one worker keep up with
+registration. Jobs run inside `common.jobs.in_worker`, so a notice is issued at once and its PDF and
+DOCX are rendered on first need (reports.notices). The worker runs every system check but the URL
+configuration's (which would import every view and API router, and the classifier's numpy and
+scikit-learn with them).
 A claimed job carries a lease (`--lease` seconds, renewed by a heartbeat while it runs; common/jobs.py):
 a job left RUNNING by a worker that died (SIGKILL, a lost host) is queued again once its lease
 expired and run by the next worker, so every queued job runs; running one again is harmless (notices
@@ -33,11 +39,13 @@ once per event and kind, imports all or none).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import signal
 import threading
 import time
 
+from django.core import checks
 from django.core.management.base import BaseCommand, CommandError
 from django.db import OperationalError, close_old_connections, connection, connections, transaction
 from django.utils import timezone
@@ -55,12 +63,26 @@ PROGRESS_MIN = 20  # a run of at least this many jobs reports its progress
 SWEEP_NOTE_SECONDS = 30.0  # how often a long sweep says it is still running
 STOP_WAIT_SECONDS = 5.0  # on stop, how long to let a running sweep finish
 LEASE_SECONDS = 60.0  # a claimed job's lease; renewed every quarter of it while the job runs
-BATCH = 16  # jobs claimed in one transaction by a draining worker (a notice job takes milliseconds)
+BATCH = 64  # jobs claimed in one transaction by a draining worker (a notice job takes milliseconds)
 # Jobs that only write the database (files they write are keyed by the rows they insert): consecutive ones
 # of a batch run in one transaction, each in a savepoint of its own, for at most GROUP_SECONDS (SQLite has
 # one writer: one lock taken per group instead of two per job, so a worker keeps up beside registration).
 TOGETHER = frozenset({"xinfang.reports.tasks.issue_notices"})
 GROUP_SECONDS = 0.05
+# Jobs run set-based: consecutive jobs of a batch with one of these task paths are handed together to the
+# function named (the calls' (args, kwargs) in order -> each job's return value), which does their work
+# in a few queries and one transaction (notices: reports.notices.services.notices_for_events); their
+# results are then recorded with one UPDATE per distinct value. Should the function fail, the jobs run
+# one by one as above, so a failing job fails alone.
+SET_BASED = {"xinfang.reports.tasks.issue_notices": "xinfang.workflow.management.commands.worker.issue_notices_set"}
+
+
+def issue_notices_set(calls: list[tuple[list, dict]]) -> list[int]:
+    """`reports.tasks.issue_notices(event_id)` for a run of its jobs: the number of notices of each."""
+    from xinfang.reports.notices.services import notices_for_events
+
+    ids = [int(kwargs["event_id"]) if "event_id" in kwargs else int(args[0]) for args, kwargs in calls]
+    return [len(docs) for docs in notices_for_events(ids)]
 
 
 def _database_backend(alias: str):
@@ -118,6 +140,9 @@ class _SweepThread(threading.Thread):
 
 
 class Command(BaseCommand):
+    # Every system check but the URL configuration's: checking it imports every view and API router (and
+    # what they import: the classifier's numpy and scikit-learn, openpyxl, …), 130 MB a worker never uses.
+    requires_system_checks = sorted(set(checks.registry.registry.tags_available()) - {checks.Tags.urls})
     lease, reclaimed_at = LEASE_SECONDS, None  # set by handle(); defaults for a Command used directly
     lease_keeper: leases.LeaseKeeper | None = None  # renews the leases of the claimed batch
     help = _("后台任务进程：执行排队的后台任务（每秒检查），检查办理时限并更新预警等级、复查复核期限届满自动办结。")
@@ -367,14 +392,75 @@ class Command(BaseCommand):
                     jobs += list(ready.exclude(pk__in=[j.pk for j in jobs])
                                  .select_for_update(skip_locked=True)[:limit - len(jobs)])
                 if jobs:
-                    for job in jobs:
-                        job.claim(self.worker_id)
+                    self._claim_all(jobs)
                     leases.leases_take(jobs, self.worker_id, self.lease)
         except OperationalError as exc:
             if is_locked_database_exception(exc):  # busy: try again on the next round
                 return []
             raise
         return jobs
+
+    def _claim_all(self, jobs) -> None:
+        """`job.claim(worker_id)` for each of `jobs` (locked by the caller), with one UPDATE for those never
+        claimed before (the usual case) and one per job claimed before (its own list of workers)."""
+        from django_tasks_db.compat import TaskResultStatus
+        from django_tasks_db.models import DBTaskResult
+
+        now = timezone.now()
+        first = [job for job in jobs if not job.worker_ids]
+        if first:
+            DBTaskResult.objects.filter(pk__in=[job.pk for job in first]).update(
+                status=TaskResultStatus.RUNNING, started_at=now, worker_ids=[self.worker_id])
+            for job in first:
+                job.status, job.started_at, job.worker_ids = TaskResultStatus.RUNNING, now, [self.worker_id]
+        for job in jobs:
+            if job not in first:
+                job.claim(self.worker_id)
+
+    def _run_set(self, jobs) -> bool:
+        """Run consecutive jobs of one SET_BASED task path together and record their results; False (nothing
+        recorded) when that failed: the caller then runs them one by one."""
+        from django.utils.module_loading import import_string
+        from django_tasks_db.compat import TASKS_LOGGER, TaskResultStatus
+        from django_tasks_db.models import DBTaskResult
+
+        signals = logging.getLogger(TASKS_LOGGER).isEnabledFor(logging.INFO)  # the signals' receivers log
+        try:
+            if signals:
+                self._signal("task_started", jobs)
+            with leases.in_worker():
+                values = import_string(SET_BASED[jobs[0].task_path])(
+                    [(job.args_kwargs["args"], job.args_kwargs["kwargs"]) for job in jobs])
+            if len(values) != len(jobs):
+                raise RuntimeError(f"{len(values)} results for {len(jobs)} jobs")
+            now = timezone.now()
+            by_value: dict = {}
+            for job, value in zip(jobs, values, strict=True):
+                by_value.setdefault(json.dumps(value, sort_keys=True), (value, []))[1].append(job)
+            with transaction.atomic(using=jobs[0]._state.db):
+                for value, same in by_value.values():
+                    DBTaskResult.objects.filter(pk__in=[job.pk for job in same]).update(
+                        status=TaskResultStatus.SUCCESSFUL, finished_at=now, return_value=value,
+                        exception_class_path="", traceback="")
+        except Exception:
+            logger.warning("%d jobs %s run together failed; running them one by one", len(jobs),
+                           jobs[0].task_path, exc_info=True)
+            if not connection.in_atomic_block:
+                close_old_connections()
+            return False
+        for job, value in zip(jobs, values, strict=True):
+            job.status, job.finished_at, job.return_value = TaskResultStatus.SUCCESSFUL, now, value
+            job.exception_class_path = job.traceback = ""
+        if signals:
+            self._signal("task_finished", jobs)
+        return True
+
+    @staticmethod
+    def _signal(name: str, jobs) -> None:
+        from django_tasks import signals
+
+        for job in jobs:
+            getattr(signals, name).send(sender=type(job.task.get_backend()), task_result=job.task_result)
 
     def _keeper(self) -> leases.LeaseKeeper:
         keeper = getattr(self, "lease_keeper", None)
@@ -458,11 +544,27 @@ class Command(BaseCommand):
                 interrupted = broken = False
                 try:
                     i = 0
+                    one_by_one = 0  # jobs before this index run one by one (their set-based run failed)
                     while i < len(batch) and not interrupted:
                         if self.stopping:
                             self._give_back(batch[i:])
                             break
                         job = batch[i]
+                        if job.task_path in SET_BASED and i >= one_by_one:
+                            end = i
+                            while end < len(batch) and batch[end].task_path == job.task_path:
+                                end += 1
+                            try:
+                                together = self._run_set(batch[i:end])
+                            except KeyboardInterrupt:  # stopped at once: the jobs run again later
+                                self._give_back(batch[i:])
+                                raise
+                            if together:
+                                for job in batch[i:end]:
+                                    i += 1
+                                    finish(job)
+                                continue
+                            one_by_one = end
                         if job.task_path in TOGETHER:
                             until = time.monotonic() + GROUP_SECONDS
                             with transaction.atomic(using=job._state.db):
