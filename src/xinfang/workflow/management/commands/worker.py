@@ -54,6 +54,7 @@ from django.utils.translation import gettext as _
 
 from xinfang.common import jobs as leases
 from xinfang.common.sweeps import SCHEDULE, sweep_job
+from xinfang.petitions.services import write_turn
 
 logger = logging.getLogger("xinfang.worker")
 
@@ -386,7 +387,9 @@ class Command(BaseCommand):
         since = timezone.now() - dt.timedelta(seconds=FRESH_SECONDS)
         fresh = ready.filter(enqueued_at__gte=max(since, self.fresh_since or since))
         try:
-            with exclusive_transaction(ready.db):
+            # on SQLite the write lock is taken in turn with registrations (petitions.services.write_turn)
+            # rather than by polling for it while they keep it busy
+            with write_turn(), exclusive_transaction(ready.db):
                 jobs = list(fresh.select_for_update(skip_locked=True)[:limit])
                 if len(jobs) < limit:
                     jobs += list(ready.exclude(pk__in=[j.pk for j in jobs])
@@ -437,7 +440,7 @@ class Command(BaseCommand):
             by_value: dict = {}
             for job, value in zip(jobs, values, strict=True):
                 by_value.setdefault(json.dumps(value, sort_keys=True), (value, []))[1].append(job)
-            with transaction.atomic(using=jobs[0]._state.db):
+            with write_turn(), transaction.atomic(using=jobs[0]._state.db):
                 for value, same in by_value.values():
                     DBTaskResult.objects.filter(pk__in=[job.pk for job in same]).update(
                         status=TaskResultStatus.SUCCESSFUL, finished_at=now, return_value=value,
