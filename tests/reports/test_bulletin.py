@@ -317,13 +317,15 @@ def test_bulletin_reads_both_years_side_by_side(two_years, settings, monkeypatch
     from xinfang.reports import statistics as st
 
     threads = set()
-    aggregate = st.aggregate
 
-    def spy(*args, **kwargs):
-        threads.add(threading.get_ident())
-        return aggregate(*args, **kwargs)
+    def spy(query):
+        def spied(*args, **kwargs):
+            threads.add(threading.get_ident())
+            return query(*args, **kwargs)
+        return spied
 
-    monkeypatch.setattr(st, "aggregate", spy)
+    monkeypatch.setattr(st, "aggregate", spy(st.aggregate))
+    monkeypatch.setattr(st, "aggregate_each", spy(st.aggregate_each))
     settings.XINFANG = {**settings.XINFANG, "REPORT_THREADS": 1}
     one_by_one = bulletin.bulletin_build(two_years.users["demo_analyst"], **PERIOD)
     assert threads == {threading.get_ident()}

@@ -535,3 +535,59 @@ def test_a_few_measures_read_only_their_facts_and_agree_with_all(cases, org):
     st.aggregate(user, PERIOD, as_of=AS_OF, collect=("acc_overdue", "rep_overdue"), collected=want)
     assert {k: sorted(v) for k, v in got.items()} == {k: sorted(v) for k, v in want.items()}
     assert want  # the cases have overdue petitions: the comparison is not of two empty lists
+
+
+def _rolled(joint: dict, index: int) -> dict:
+    """The joint groups summed per value of one dimension, in Python (what the roll-up did)."""
+    out: dict = {}
+    for key, counts in joint.items():
+        out.setdefault(key[index], st.Counts()).add(counts)
+    return out
+
+
+def _same_counts(a: st.Counts, b: st.Counts) -> bool:
+    """Equal measures: integers exactly, the summed reply days up to the order of float additions."""
+    return a.keys() == b.keys() and all(
+        a[k] == pytest.approx(b[k], rel=1e-12) if isinstance(a[k], float) or isinstance(b[k], float) else a[k] == b[k]
+        for k in a)
+
+
+def test_each_dimension_from_one_query_equals_the_joint_groups_summed(cases, org):
+    """`aggregate_each` (the bulletin's and the dashboard's query: the joint groups summed once more per
+    dimension in SQL) gives, for every dimension, exactly the joint GROUP BY's groups added up per value,
+    every measure, for the system view, a district analyst and a unit filter, with mixed-type dimensions
+    (ids, text, months) and the overdue lists collected alike."""
+    # more groups (received by another unit than the cases' own, so their numbers do not collide)
+    bulk(4, unit="DH-ZJ", channel="letter", received_at=at(4, 3), category="020101", region="990102",
+         spread_minutes=7)
+    bulk(3, unit="DH-ZJ", channel="visit", headcount=6, received_at=at(5, 9), handling_unit="DH-XF", region=None,
+         status="closed", escalated=True)
+    bulk(2, unit="DH-ZJ", channel="online", received_at=at(6, 12), category=None, repeat_of=cases["A"])
+    from xinfang.reports.management.commands._common import SystemView
+
+    unit = st.resolve_unit(org.users["demo_analyst"], "DH-ZJ")
+    checked = 0
+    for user, unit_filter in ((SystemView(), None), (org.users["demo_analyst"], None),
+                              (org.users["demo_analyst"], unit)):
+        for dims in (("unit", "category", "region"), ("channel", "unit", "month", "visit_kind", "nature")):
+            got_lists, want_lists = {}, {}
+            joint = st.aggregate(user, PERIOD, unit=unit_filter, group_by=dims, as_of=AS_OF,
+                                 collect=("acc_overdue", "rep_overdue"), collected=want_lists)
+            each = st.aggregate_each(user, PERIOD, dims, unit=unit_filter, as_of=AS_OF,
+                                     collect=("acc_overdue", "rep_overdue"), collected=got_lists)
+            assert list(each) == list(dims)
+            for index, dim in enumerate(dims):
+                want = _rolled(joint, index)
+                assert each[dim].keys() == want.keys(), (dims, dim)
+                for raw, counts in want.items():
+                    assert _same_counts(each[dim][raw], counts), (dims, dim, raw)
+                    checked += 1
+            assert {k: sorted(v) for k, v in got_lists.items()} == {k: sorted(v) for k, v in want_lists.items()}
+    assert checked > 40  # many groups were compared, not a handful of empty ones
+    # the volume-only form (no KPI facts) agrees too
+    each = st.aggregate_each(SystemView(), PERIOD, ("category", "region"), as_of=AS_OF, kpis=False,
+                             measures=st.VOLUME_MEASURES)
+    joint = st.aggregate(SystemView(), PERIOD, group_by=("category", "region"), as_of=AS_OF, kpis=False,
+                         measures=st.VOLUME_MEASURES)
+    assert each["region"] == _rolled(joint, 1) and each["category"] == _rolled(joint, 0)
+    assert sum(c["persons"] for c in each["region"].values()) >= 18  # the visits of six persons each

@@ -194,24 +194,26 @@ def bulletin_build(user, *, date_from: dt.date | None = None, date_to: dt.date |
     # from its end); the previous period (环比) needs only the counts, and is last year's period again
     # when the period is a whole year
     collected: dict[str, list] = {}
-    calls = [lambda: st.aggregate(user, period, unit=unit, group_by=dims, as_of=as_of,
-                                  collect=("acc_overdue", "rep_overdue"), collected=collected),
-             lambda: st.aggregate(user, prev, unit=unit, group_by=dims, as_of=period.shift_instant(prev, as_of))]
+    # (each grouped by unit, by category and by region on its own, summed up in SQL)
+    calls = [lambda: st.aggregate_each(user, period, dims, unit=unit, as_of=as_of,
+                                       collect=("acc_overdue", "rep_overdue"), collected=collected),
+             lambda: st.aggregate_each(user, prev, dims, unit=unit, as_of=period.shift_instant(prev, as_of))]
     if prior != prev:
         calls.append(lambda: st.aggregate(user, prior, unit=unit, as_of=as_of, kpis=False,
                                           measures=st.VOLUME_MEASURES))
     cur_g, old_g, *rest = st.in_parallel(*calls)
-    prior_t = rest[0][()] if rest else st._sum(old_g.values())
-    cur, old = st._sum(cur_g.values()), st._sum(old_g.values())
+    # the totals: the sum of the groups of one dimension (every petition is in one unit group)
+    cur, old = st._sum(cur_g["unit"].values()), st._sum(old_g["unit"].values())
+    prior_t = rest[0][()] if rest else st._sum(old_g["unit"].values())
     has_data = old["items"] > 0
     office = office_name(user, unit)
 
     tables = {}
-    for index, dim in enumerate(dims):
+    for dim in dims:
         rolled = st.Rollup(dim, st.anchor_region(user, unit) if dim == "region" else None)
-        rolled.prepare({k[index] for g in (cur_g, old_g) for k in g})
-        rows, _r = st.rollup(dim, cur_g, index=index, rolled=rolled)
-        st._attach(rows, rolled, old_g, index, "previous")
+        rolled.prepare({*cur_g[dim], *old_g[dim]})
+        rows, _r = st.rollup(dim, {(raw,): c for raw, c in cur_g[dim].items()}, rolled=rolled)
+        st._attach(rows, rolled, {(raw,): c for raw, c in old_g[dim].items()}, 0, "previous")
         tables[dim] = list(rows.values())
     by_category = sorted(tables["category"], key=lambda r: (-r.counts["items"], r.sort))
     categories = [{"rank": i, **_row_dict(r, cur["items"], has_data)} for i, r in enumerate(by_category, start=1)]

@@ -24,7 +24,7 @@ def dashboard_figures(user, period: st.Period, unit: Unit | None, now: dt.dateti
     # side by side: the period's KPIs by unit, category and region; the items of each of the last 24
     # months (the trend and its year-earlier line); the counts of the same period last year; hot titles
     cur_g, months, old, hot_titles = st.in_parallel(
-        lambda: st.aggregate(user, period, unit=unit, group_by=dims, as_of=now),
+        lambda: st.aggregate_each(user, period, dims, unit=unit, as_of=now),
         lambda: st.aggregate(user, st.Period(st.add_months(first, -12), today), unit=unit, group_by=("month",),
                              as_of=now, kpis=False, measures=["items"]),
         lambda: st.aggregate(user, prev, unit=unit, as_of=now, kpis=False, measures=st.VOLUME_MEASURES)[()],
@@ -34,10 +34,10 @@ def dashboard_figures(user, period: st.Period, unit: Unit | None, now: dt.dateti
         label, old_label = f"{m.start:%Y-%m}", f"{st.add_months(m.start, -12):%Y-%m}"
         trend.append((label, months.get((label,), st.Counts())["items"], months.get((old_label,), st.Counts())["items"]))
     tables = {}
-    for index, dim in enumerate(dims):
+    for dim in dims:
         rolled = st.Rollup(dim, st.anchor_region(user, unit) if dim == "region" else None)
-        rolled.prepare({k[index] for k in cur_g})
-        rows, _r = st.rollup(dim, cur_g, index=index, rolled=rolled)
+        rolled.prepare(set(cur_g[dim]))
+        rows, _r = st.rollup(dim, {(raw,): c for raw, c in cur_g[dim].items()}, rolled=rolled)
         tables[dim] = sorted((r for r in rows.values() if r.counts["items"]),
                              key=lambda r: (-r.counts["items"], r.sort))
     # the hot spots (热点问题) of the period, at most its last three years (insight computes no longer span);
@@ -45,6 +45,6 @@ def dashboard_figures(user, period: st.Period, unit: Unit | None, now: dt.dateti
     spots_period = st.Period(max(period.start, period.end - dt.timedelta(days=3 * 366)), period.end)
     hot_spots = hotspots_for(user, date_from=spots_period.start, date_to=spots_period.end, top=8, unit=unit,
                              cached=True)[1]
-    return {"cur": st._sum(cur_g.values()), "old": old, "trend": trend,
+    return {"cur": st._sum(cur_g["unit"].values()), "old": old, "trend": trend,
             "tables": tables, "recent": recent,
             "hot_titles": hot_titles, "hot_spots": hot_spots, "spots_period": spots_period}

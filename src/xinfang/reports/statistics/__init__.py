@@ -41,6 +41,7 @@ Layout (one concern per module; this package re-exports the names its callers us
 from .aggregation import (  # noqa: F401
     Counts,
     aggregate,
+    aggregate_each,
     in_parallel,
     totals,
 )
