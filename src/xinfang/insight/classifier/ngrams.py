@@ -55,13 +55,18 @@ def buckets(text: str, ngram_range: tuple[int, int], n_buckets: int) -> np.ndarr
 
 
 def counts_matrix(texts, ngram_range: tuple[int, int], n_buckets: int) -> sparse.csr_matrix:
-    """(texts, n_buckets) n-gram counts, float32, duplicates summed (what HashingVectorizer gives, norm=None)."""
-    indices, indptr = [], [0]
+    """(texts, n_buckets) n-gram counts, float32, duplicates summed (what HashingVectorizer gives, norm=None).
+    Each text's distinct buckets are kept as int32/float32 as they come (the matrix of 5,000 texts is
+    built without an int64 copy of its entries)."""
+    columns, values, indptr = [], [], [0]
     for text in texts:
-        b = np.unique(buckets(text, ngram_range, n_buckets), return_counts=True)
-        indices.append(b)
-        indptr.append(indptr[-1] + len(b[0]))
-    cols = np.concatenate([b[0] for b in indices]) if indices else np.zeros(0, dtype=np.int64)
-    data = np.concatenate([b[1] for b in indices]).astype(np.float32) if indices else np.zeros(0, np.float32)
-    return sparse.csr_matrix((data, cols.astype(np.int32), np.array(indptr, dtype=np.int64)),
-                             shape=(len(indptr) - 1, n_buckets))
+        cols, counts = np.unique(buckets(text, ngram_range, n_buckets), return_counts=True)
+        columns.append(cols.astype(np.int32))
+        values.append(counts.astype(np.float32))
+        indptr.append(indptr[-1] + len(cols))
+    index_type = np.int32 if indptr[-1] < np.iinfo(np.int32).max else np.int64
+    data = np.concatenate(values) if values else np.zeros(0, dtype=np.float32)
+    del values
+    indices = np.concatenate(columns).astype(index_type, copy=False) if columns else np.zeros(0, dtype=index_type)
+    del columns
+    return sparse.csr_matrix((data, indices, np.array(indptr, dtype=index_type)), shape=(len(indptr) - 1, n_buckets))
