@@ -276,6 +276,7 @@ def notice_issue(*, petition: Petition, kind: str, event: PetitionEvent | None =
     if doc is None:
         try:
             with transaction.atomic():
+                _hold_petitions([petition.pk])
                 year = (notice.date or timezone.localdate()).year
                 number = petition.number if kind == DocumentKind.RECEIPT else document_number(unit, kind, year)
                 doc = IssuedDocument.objects.create(
@@ -377,6 +378,19 @@ def _preload(petitions) -> None:
         p._notice_preloaded_links, p._notice_deadlines = links[p.pk], deadlines[p.pk]
 
 
+def _hold_petitions(ids) -> None:
+    """PostgreSQL: take now the key-share locks that the notices' foreign keys to their petitions take at
+    COMMIT (Django's constraints are deferred), before the number sequences and the audit head. A move
+    locks its petition and then the audit head; a notice of that petition issued meanwhile must wait for
+    the move here, not hold the audit head while it waits for it at COMMIT (a deadlock)."""
+    if connection.vendor != "postgresql" or not ids:
+        return
+    q = connection.ops.quote_name
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT 1 FROM {q(Petition._meta.db_table)} WHERE {q(Petition._meta.pk.column)} = ANY(%s) "
+                    "FOR KEY SHARE", [sorted(ids)])
+
+
 def _issue_many(items: list[_Issue]) -> None:
     """Number, insert, audit and freeze composed notices, in order: one lock and write per number
     sequence, one INSERT of the documents, one of the audit entries. Inside the caller's transaction."""
@@ -457,6 +471,7 @@ def notices_for_events(event_ids: list[int]) -> list[list[IssuedDocument]]:
             for start in range(0, len(items), WRITE_CHUNK):
                 # on SQLite the write lock is taken in turn with registrations (petitions.services.write_turn)
                 with write_turn(), transaction.atomic():
+                    _hold_petitions({item.petition.pk for item in items[start:start + WRITE_CHUNK]})
                     pending: list[_Issue] = []
                     for item in items[start:start + WRITE_CHUNK]:
                         if item.notice is None:
