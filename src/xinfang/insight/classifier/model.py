@@ -22,7 +22,7 @@ Training on 5,000 texts takes seconds on one core.
 Reading: the word view segments the title and the first `WORD_CHARS` characters of the content, the
 character view reads the title and the first `CHAR_CHARS` (the same at training and prediction; jieba's
 cost grows with the length, and the caps left grouped-CV macro-F1 unchanged: 0.9108 against 0.911 with
-1,000 word characters; 500 since format 4, 0.9095/0.9123 against 0.9101/0.9117 at fold seeds 0/1).
+1,000 word characters; 500 since format 4: 0.9095/0.9123 at fold seeds 0/1, format 3 0.9108/0.9107).
 jieba is then ~95% of a long text's time, ~1.5 ms for 500 characters.
 One text (a suggestion) is scored by `_one_decision` on its own terms: its words' and buckets' idf and
 coefficient rows only, with the coefficients held transposed and contiguous (a sparse product against
