@@ -358,7 +358,7 @@ def test_one_text_path_matches_the_batch_path_and_the_content_read_is_capped():
         loads(dumps(old))
 
 
-def test_numpy_ngram_buckets_read_the_same_ngrams_as_sklearn_and_format_3_still_loads():
+def test_numpy_ngram_buckets_read_the_same_ngrams_as_sklearn_and_format_3_still_loads(monkeypatch):
     """Format 4 hashes the character n-grams with numpy (`ngrams`): per text the same n-grams as
     sklearn's char analyzer (lower case, white-space runs folded), so the same counts and the same
     number of distinct buckets (but for a rare collision); a format-3 version (sklearn's hash) still
@@ -378,6 +378,10 @@ def test_numpy_ngram_buckets_read_the_same_ngrams_as_sklearn_and_format_3_still_
     assert np.array_equal(np.asarray(ours.sum(axis=1)).ravel(), np.asarray(theirs.sum(axis=1)).ravel())
     assert [row.nnz for row in ours] == [row.nnz for row in theirs]
     assert ngrams.counts_matrix(["Ab"], (1, 3), CHAR_BUCKETS).nnz == 3  # a, b, ab (lower-cased)
+    monkeypatch.setattr(ngrams, "_BUFFER", 8)  # the buffers grown many times: the same matrix
+    small = ngrams.counts_matrix(docs, (1, 3), CHAR_BUCKETS)
+    assert (small != ours).nnz == 0 and small.shape == ours.shape
+    monkeypatch.undo()
     assert ngrams.buckets("ab", (2, 2), CHAR_BUCKETS)[0] != ngrams.buckets("ba", (2, 2), CHAR_BUCKETS)[0]
 
     titles, contents, labels = [], [], []
