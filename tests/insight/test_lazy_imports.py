@@ -10,9 +10,12 @@ import pytest
 from django.utils import timezone
 
 
-def test_starting_django_loads_no_classifier_library(tmp_path):
+@pytest.mark.parametrize("urls", [False, True], ids=["setup", "setup+urls"])
+def test_starting_django_loads_no_classifier_library(tmp_path, urls):
+    # with the URL configuration too: a worker's sweep calls reverse(), which imports every view and router
     code = ("import django, sys; django.setup(); "
-            "print(sorted(m for m in ('sklearn', 'jieba', 'scipy') if m in sys.modules))")
+            + ("from django.urls import get_resolver; get_resolver().url_patterns; " if urls else "")
+            + "print(sorted(m for m in ('sklearn', 'jieba', 'scipy') if m in sys.modules))")
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "xinfang.config.settings",
            "XINFANG_DATABASE_URL": f"sqlite:///{tmp_path / 'lazy.sqlite3'}"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)

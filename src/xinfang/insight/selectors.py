@@ -10,24 +10,17 @@ trained model is active; it never downloads anything and never calls out.
 
 from __future__ import annotations
 
-import logging
 import math
-import threading
 from dataclasses import dataclass
 from functools import lru_cache
-
-import jieba
 
 from xinfang.common.text import normalise
 from xinfang.petitions.models import Category
 
 from .classifier import registry
 from .classifier.labels import label_map
-from .classifier.text import memoised
+from .classifier.text import jieba_ready, memoised
 from .classifier.text import words as model_words
-
-jieba.setLogLevel(logging.WARNING)
-_init_lock = threading.Lock()
 
 # Tree words that say nothing about the subject ("违规" is in nearly every complaint, whatever it is about).
 STOPWORDS = frozenset({"管理", "服务", "其他", "事项", "工作", "问题", "相关", "有关", "违规"})
@@ -45,9 +38,7 @@ class Suggestion:
 
 
 def _words(text: str) -> list[str]:
-    with _init_lock:  # jieba builds its prefix dictionary on first use; do that once
-        jieba.initialize()
-    return [t for t in jieba.cut_for_search(normalise(text)) if len(t) >= 2 and t not in STOPWORDS]
+    return [t for t in jieba_ready().cut_for_search(normalise(text)) if len(t) >= 2 and t not in STOPWORDS]
 
 
 def _tokens(text: str) -> set[str]:

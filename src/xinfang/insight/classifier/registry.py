@@ -13,8 +13,10 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .model import TextClassifier, loads
+if TYPE_CHECKING:  # scikit-learn and scipy load with the first model, not with the URL configuration
+    from .model import TextClassifier
 
 logger = logging.getLogger("xinfang.insight")
 CHECK_SECONDS = 60.0
@@ -60,9 +62,15 @@ def active() -> Loaded | None:
         row = ClassifierModel.objects.filter(version=version).values_list("blob", "labels").first()
         if row is not None:
             try:
-                loaded = Loaded(version=version, labels=tuple(row[1]), classifier=loads(bytes(row[0])))
+                loaded = Loaded(version=version, labels=tuple(row[1]), classifier=_loads(bytes(row[0])))
             except Exception:  # a blob this code cannot read (another library version): fall back
                 logger.exception("classifier version %s cannot be loaded; using the keyword scorer", version)
     with _lock:
         _state.update(checked=now, version=version, loaded=loaded)
     return loaded
+
+
+def _loads(data: bytes) -> TextClassifier:
+    from .model import loads
+
+    return loads(data)

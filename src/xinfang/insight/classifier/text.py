@@ -17,11 +17,8 @@ import re
 import threading
 from contextlib import contextmanager
 
-import jieba
-
 from xinfang.common.text import normalise
 
-jieba.setLogLevel(logging.WARNING)
 _init_lock = threading.Lock()
 _initialised = False
 _JUNK = re.compile(r"^[\W_]+$")  # punctuation, symbols, spaces only
@@ -36,19 +33,26 @@ def prepare(title: str | None, content: str | None) -> str:
     return title or content
 
 
-def _initialise() -> None:
+def jieba_ready():
+    """jieba, imported and with its prefix dictionary built (on first use, once per process: a process
+    that never segments, such as a worker issuing notices, does not load it)."""
     global _initialised
+    import jieba
+
     if not _initialised:
-        with _init_lock:  # jieba builds its prefix dictionary on first use: once per process
-            jieba.initialize()
-            _initialised = True
+        with _init_lock:
+            if not _initialised:
+                jieba.setLogLevel(logging.WARNING)
+                jieba.initialize()
+                _initialised = True
+    return jieba
 
 
 _memo: dict[tuple[bool, str], tuple[str, ...]] | None = None  # on during cross-validation only (`memoised`)
 
 
 def _cut(text: str, search: bool) -> tuple[str, ...]:
-    _initialise()
+    jieba = jieba_ready()
     cut = jieba.lcut_for_search(text) if search else jieba.lcut(text)
     return tuple(w for w in cut if not _JUNK.match(w))
 

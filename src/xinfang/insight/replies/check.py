@@ -17,21 +17,17 @@ items)`. The rules:
 
 from __future__ import annotations
 
-import logging
 import re
-import threading
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import jieba
 from django.utils.translation import gettext as _
 
 from xinfang.common.text import normalise
 from xinfang.workflow.choices import Outcome, ReplyKind
 
-jieba.setLogLevel(logging.WARNING)
-_init_lock = threading.Lock()
+from ..classifier.text import jieba_ready
 
 MIN_FACT_CHARS = 40  # opinion + basis shorter than this cannot state what was found
 # Finding words of real replies (learn_fact_phrases over messages_with_replies.csv, counts of replies:
@@ -78,9 +74,7 @@ def key_words(text: str) -> set[str]:
     text = normalise(text)
     if not text:
         return set()
-    with _init_lock:
-        jieba.initialize()
-    return {w for w in jieba.cut(text) if len(w) >= 2 and w not in _STOP and not _JUNK.match(w)}
+    return {w for w in jieba_ready().cut(text) if len(w) >= 2 and w not in _STOP and not _JUNK.match(w)}
 
 
 def demand_items(demands: str | None, content: str | None = None) -> list[str]:

@@ -14,8 +14,6 @@ from datetime import timedelta
 
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics.pairwise import linear_kernel
 
 from xinfang.org.choices import Role
 from xinfang.org.jurisdiction import has_role
@@ -89,6 +87,9 @@ def answered_similar(user, petition: Petition, *, limit: int = 5) -> list[Answer
     own = petition_texts(user, petition)
     texts = [petition_texts(user, c) for c in candidates]
     docs = [f"{own.title} {own.content}"] + [f"{t.title} {t.content}" for t in texts]
+    from sklearn.feature_extraction.text import TfidfVectorizer  # on first use (docs/insight.md)
+    from sklearn.metrics.pairwise import linear_kernel
+
     try:
         matrix = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 2), sublinear_tf=True).fit_transform(docs)
     except ValueError:  # nothing but stop characters
