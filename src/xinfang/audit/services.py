@@ -43,20 +43,31 @@ def _canonical(data: dict) -> dict:
     return json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder, ensure_ascii=False))
 
 
+def _locked_head() -> AuditHead:
+    """The chain's head, locked until the caller's transaction ends (created with the first entry ever)."""
+    head = AuditHead.objects.select_for_update().filter(id=1).first()
+    if head is None:
+        AuditHead.objects.get_or_create(id=1)
+        head = AuditHead.objects.select_for_update().get(id=1)
+    return head
+
+
+def _who(actor) -> tuple[int | None, str]:
+    """The actor's id and the name stored with the entry."""
+    actor_id = getattr(actor, "pk", None) if actor is not None else None
+    return actor_id, getattr(actor, "username", "") or ("" if actor is None else str(actor))
+
+
 def audit_record(*, actor, action: str, obj=None, object_type: str = "", object_id: str = "",
                  data: dict | None = None) -> AuditEntry:
     """Append one entry; runs inside the caller's transaction (or its own)."""
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
-    actor_id = getattr(actor, "pk", None) if actor is not None else None
-    actor_name = getattr(actor, "username", "") or ("" if actor is None else str(actor))
+    actor_id, actor_name = _who(actor)
     payload = _canonical(data or {})
     with transaction.atomic():
-        head = AuditHead.objects.select_for_update().filter(id=1).first()
-        if head is None:  # the first entry ever
-            AuditHead.objects.get_or_create(id=1)
-            head = AuditHead.objects.select_for_update().get(id=1)
+        head = _locked_head()
         at = timezone.now()
         seq = head.seq + 1
         at_s = at.isoformat()
@@ -77,10 +88,7 @@ def audit_record_many(records: list[dict]) -> list[AuditEntry]:
     if not records:
         return []
     with transaction.atomic():
-        head = AuditHead.objects.select_for_update().filter(id=1).first()
-        if head is None:  # the first entry ever
-            AuditHead.objects.get_or_create(id=1)
-            head = AuditHead.objects.select_for_update().get(id=1)
+        head = _locked_head()
         scheme = keys.current_scheme()
         seq, prev, entries = head.seq, head.hash, []
         for r in records:
@@ -89,8 +97,7 @@ def audit_record_many(records: list[dict]) -> list[AuditEntry]:
             if obj is not None:
                 object_type = object_type or obj._meta.label_lower
                 object_id = object_id or str(obj.pk)
-            actor_id = getattr(actor, "pk", None) if actor is not None else None
-            actor_name = getattr(actor, "username", "") or ("" if actor is None else str(actor))
+            actor_id, actor_name = _who(actor)
             payload = _canonical(r.get("data") or {})
             at = timezone.now()
             seq += 1
