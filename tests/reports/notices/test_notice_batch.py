@@ -1,5 +1,5 @@
 """Set-based issuing (issue 13): the worker issues a run of notice jobs together
-(`notices_for_events`, `worker.issue_notices_set`). It must issue exactly what one event at a time
+(`notices_for_events`, `reports.tasks.issue_notices_set`). It must issue exactly what one event at a time
 issues: the same notices, the same gap-free numbers in the same order, the same frozen content, the same
 audit entries; and a run of jobs records each job's own result."""
 

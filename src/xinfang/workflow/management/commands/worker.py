@@ -75,15 +75,7 @@ GROUP_SECONDS = 0.05
 # in a few queries and one transaction (notices: reports.notices.services.notices_for_events); their
 # results are then recorded with one UPDATE per distinct value. Should the function fail, the jobs run
 # one by one as above, so a failing job fails alone.
-SET_BASED = {"xinfang.reports.tasks.issue_notices": "xinfang.workflow.management.commands.worker.issue_notices_set"}
-
-
-def issue_notices_set(calls: list[tuple[list, dict]]) -> list[int]:
-    """`reports.tasks.issue_notices(event_id)` for a run of its jobs: the number of notices of each."""
-    from xinfang.reports.notices.services import notices_for_events
-
-    ids = [int(kwargs["event_id"]) if "event_id" in kwargs else int(args[0]) for args, kwargs in calls]
-    return [len(docs) for docs in notices_for_events(ids)]
+SET_BASED = {"xinfang.reports.tasks.issue_notices": "xinfang.reports.tasks.issue_notices_set"}
 
 
 def _database_backend(alias: str):
