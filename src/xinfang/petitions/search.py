@@ -211,6 +211,14 @@ def index_documents(rows: Iterable[tuple[int, str, str, str]], *, using: str = "
     return n
 
 
+def _sqlite_forget(cur, ids: list[int]) -> None:
+    """SQLite: remove the petitions' entries (found by the keys remembered for them) and those keys."""
+    marks = ", ".join(["%s"] * len(ids))
+    cur.execute(f"DELETE FROM {TABLE} WHERE rowid IN (SELECT key FROM {KEY_TABLE} WHERE petition_id IN ({marks}))",
+                ids)
+    cur.execute(f"DELETE FROM {KEY_TABLE} WHERE petition_id IN ({marks})", ids)
+
+
 def _write(connection, batch: list[tuple[int, list[str]]]) -> int:
     with connection.cursor() as cur:
         if connection.vendor == "sqlite":
@@ -218,10 +226,7 @@ def _write(connection, batch: list[tuple[int, list[str]]]) -> int:
             if max(ids) > ID_MASK:
                 raise ValueError(f"petition id {max(ids)} is beyond the SQLite text index's keys (2**{ID_BITS})")
             marks = ", ".join(["%s"] * len(ids))
-            # the petitions' earlier entries, then their current keys (a petition not stored has none)
-            cur.execute(f"DELETE FROM {TABLE} WHERE rowid IN (SELECT key FROM {KEY_TABLE} WHERE petition_id IN ({marks}))",
-                        ids)
-            cur.execute(f"DELETE FROM {KEY_TABLE} WHERE petition_id IN ({marks})", ids)
+            _sqlite_forget(cur, ids)  # their earlier entries, then their current keys (none if not stored)
             cur.execute(f"INSERT INTO {KEY_TABLE} (petition_id, key) SELECT p.id, {KEY_SQL} FROM petitions_petition p"
                         f" WHERE p.id IN ({marks})", ids)
             cur.executemany(f"INSERT OR REPLACE INTO {TABLE}(rowid, doc) SELECT key, %s FROM {KEY_TABLE}"
@@ -304,13 +309,10 @@ def remove_petitions(ids: Iterable[int], *, using: str = "default") -> None:
     if not ids or not supported(connection):
         return
     with connection.cursor() as cur:
-        marks = ", ".join(["%s"] * len(ids))
         if connection.vendor == "sqlite":
-            cur.execute(f"DELETE FROM {TABLE} WHERE rowid IN (SELECT key FROM {KEY_TABLE} WHERE petition_id IN ({marks}))",
-                        ids)
-            cur.execute(f"DELETE FROM {KEY_TABLE} WHERE petition_id IN ({marks})", ids)
+            _sqlite_forget(cur, ids)
         else:
-            cur.execute(f"DELETE FROM {TABLE} WHERE petition_id IN ({marks})", ids)
+            cur.execute(f"DELETE FROM {TABLE} WHERE petition_id IN ({', '.join(['%s'] * len(ids))})", ids)
 
 
 # ---- reads ------------------------------------------------------------------------------------

@@ -16,12 +16,13 @@ except ImportError:  # Windows has none: SQLite's own busy waiting then
     fcntl = None
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xinfang.common import crypto, limits
 from xinfang.common.errors import ApplicationError
+from xinfang.common.sequences import sequence_advance
 from xinfang.common.text import clean, has_bad_characters, normalise
 from xinfang.common.validators import validate_id_number, validate_phone
 from xinfang.org.choices import LEVEL_RANK, Level
@@ -79,26 +80,9 @@ def new_query_code() -> str:
 def next_number(unit: Unit, year: int) -> tuple[str, int]:
     """Allocate the next tracking number of `unit` in `year`; numbers are never reused and, as the
     allocation is part of the caller's transaction (a rollback returns the number), never skipped.
-
-    One statement in the usual case: UPDATE … SET last = last + 1 … RETURNING last takes the row lock
-    (PostgreSQL; SQLite's registration transaction already holds the database's write lock) and reads
-    the new value at once. The year's first number creates the row first (a concurrent creator waits
-    on the unique constraint, then both go on to the UPDATE)."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("next_number must run inside the registering transaction")
-    table = connection.ops.quote_name(NumberSequence._meta.db_table)
-    q = connection.ops.quote_name
-    sql = (f"UPDATE {table} SET {q('last')} = {q('last')} + 1 WHERE {q('unit_id')} = %s AND {q('year')} = %s "
-           f"RETURNING {q('last')}")
-    for _attempt in range(2):
-        with connection.cursor() as cur:
-            cur.execute(sql, [unit.pk, year])
-            row = cur.fetchone()
-        if row is not None:
-            last = int(row[0])
-            return f"{unit.code}-{year}-{last:06d}", last
-        NumberSequence.objects.get_or_create(unit=unit, year=year)
-    raise RuntimeError("the number sequence row could not be created")
+    The counter is `common.sequences.sequence_advance`: one statement in the usual case."""
+    last = sequence_advance(NumberSequence, unit=unit, year=year)
+    return f"{unit.code}-{year}-{last:06d}", last
 
 
 @contextlib.contextmanager

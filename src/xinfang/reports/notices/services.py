@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from xinfang.audit.services import audit_record, audit_record_many
 from xinfang.common.jobs import running_in_worker
+from xinfang.common.sequences import sequence_advance
 from xinfang.petitions.models import Petition
 from xinfang.petitions.services import write_turn
 from xinfang.workflow.models import PetitionEvent, Reply
@@ -166,25 +167,9 @@ def document_number(unit, kind: str, year: int) -> str:
 
 
 def document_numbers(unit, kind: str, year: int, count: int) -> list[str]:
-    """The next `count` numbers of a unit's sequence (`document_number`): consecutive, none skipped, in one
-    statement in the usual case (UPDATE … SET last = last + count … RETURNING last takes the row lock on
-    PostgreSQL; on SQLite the transaction holds the write lock). The sequence's first number creates the
-    row first. Call inside a transaction."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("document numbers are taken inside the issuing transaction")
-    q = connection.ops.quote_name
-    sql = (f"UPDATE {q(DocumentSequence._meta.db_table)} SET {q('last')} = {q('last')} + %s "
-           f"WHERE {q('unit_id')} = %s AND {q('kind')} = %s AND {q('year')} = %s RETURNING {q('last')}")
-    for _attempt in range(2):
-        with connection.cursor() as cur:
-            cur.execute(sql, [count, unit.pk, kind, year])
-            row = cur.fetchone()
-        if row is not None:
-            break
-        DocumentSequence.objects.get_or_create(unit=unit, kind=kind, year=year)
-    else:  # pragma: no cover
-        raise RuntimeError("the document sequence row could not be created")
-    last = int(row[0])
+    """The next `count` numbers of a unit's sequence (`document_number`): consecutive, none skipped, taken
+    with one statement in the usual case (`common.sequences.sequence_advance`). Call inside a transaction."""
+    last = sequence_advance(DocumentSequence, count, unit=unit, kind=kind, year=year)
     first = last - count + 1
     code = agency_code(unit)
     series = "" if code.endswith("信") else "信"
