@@ -257,8 +257,8 @@ def stale_entry(pid: int, doc: str) -> None:
             key = (int(timezone.now().timestamp()) - search.KEY_EPOCH) * 2**search.ID_BITS + pid
             cur.execute(f"INSERT INTO {search.TABLE}(rowid, doc) VALUES (%s, %s)", [key, doc])
         else:
-            cur.execute(f"INSERT INTO {search.TABLE}(petition_id, part, doc) VALUES (%s, 0, CAST(%s AS tsvector))",
-                        [pid, search.pg_tsvectors(doc.split())[0]])
+            cur.execute(f"INSERT INTO {search.TABLE}(petition_id, part, doc, received_at)"
+                        f" VALUES (%s, 0, CAST(%s AS tsvector), now())", [pid, search.pg_tsvectors(doc.split())[0]])
 
 
 def test_stale_rows_are_harmless_and_reindex_rebuilds(corpus, users):
@@ -361,7 +361,16 @@ def out_of_order(org, register):
     return made
 
 
-def test_a_page_newest_first_is_in_date_order_whatever_the_ids(out_of_order, users):
+@pytest.fixture(params=["rare", "common"])
+def commonness(request, monkeypatch):
+    """The date-order tests run twice: with the word rare, and with every word common (PostgreSQL
+    then walks the index table's date index, `search.text_join` with `walk`; SQLite is the same)."""
+    if request.param == "common":
+        monkeypatch.setattr(search, "COMMON_HITS", 1)
+    return request.param
+
+
+def test_a_page_newest_first_is_in_date_order_whatever_the_ids(out_of_order, users, commonness):
     clerk = users["demo_clerk"]
     mine = [p for k, p in out_of_order.items() if k not in ("west", "other")]
     expected = [p.pk for p in sorted(mine, key=lambda p: (p.received_at, p.pk), reverse=True)]
@@ -380,7 +389,7 @@ def test_a_page_newest_first_is_in_date_order_whatever_the_ids(out_of_order, use
     assert page_ids(clerk, "紫藤") == []
 
 
-def test_the_count_of_a_common_word_stops_at_the_cap(out_of_order, users, monkeypatch):
+def test_the_count_of_a_common_word_stops_at_the_cap(out_of_order, users, monkeypatch, commonness):
     from xinfang.petitions import selectors
     from xinfang.petitions.filters import petitions_search_ordered
 
@@ -415,3 +424,71 @@ def test_an_index_keyed_by_petition_id_gets_date_keys(out_of_order, users):
     assert page_ids(clerk, "停车") == [p.pk for p in sorted(mine, key=lambda p: (p.received_at, p.pk), reverse=True)]
     search.index_petitions([out_of_order["newest"].pk])  # replaced through the key table
     assert index_rows().count(out_of_order["newest"].pk) == 1
+
+
+# ---- PostgreSQL: the index table's receipt times (migration 0010) ----------------------------------
+
+pg_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's index table")
+
+
+def index_times() -> dict[int, dt.datetime]:
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT petition_id, received_at FROM {search.TABLE}")
+        return dict(cur.fetchall())
+
+
+@pg_only
+def test_index_rows_carry_the_petitions_receipt_time(out_of_order):
+    times = index_times()
+    assert times == {p.pk: p.received_at for p in Petition.objects.all()}
+    assert times[out_of_order["ancient"].pk].year == 1965  # the re-index after the update took the new time
+
+
+@pg_only
+def test_a_common_word_alone_walks_the_index_tables_date_index(out_of_order, users, monkeypatch):
+    from xinfang.petitions.filters import petitions_search_ordered
+
+    monkeypatch.setattr(search, "COMMON_HITS", 1)
+    clerk = fresh(users["demo_clerk"])
+    sql = str(petitions_search_ordered(clerk, PetitionFilter(q="停车")).query)
+    assert "CASE WHEN" in sql and 'ORDER BY ("petitions_search".received_at) DESC, ("petitions_search".petition_id) DESC' in sql
+    # with another criterion the petitions' date index is walked (they are tested first)
+    sql = str(petitions_search_ordered(clerk, PetitionFilter(q="停车", channel=["visit"])).query)
+    assert "CASE WHEN" not in sql and 'ORDER BY "petitions_petition"."received_at" DESC' in sql
+    monkeypatch.setattr(search, "COMMON_HITS", 10**6)  # a rare word: its matches are sorted
+    sql = str(petitions_search_ordered(clerk, PetitionFilter(q="停车")).query)
+    assert "CASE WHEN" not in sql and "= ANY(ARRAY(" in sql
+
+
+@pg_only
+def test_a_long_text_walked_newest_first_comes_once(org, register, users, monkeypatch):
+    """A text of several index parts, each with the word: one row in the walk, in its place."""
+    monkeypatch.setattr(search, "COMMON_HITS", 1)
+    base = timezone.now() - dt.timedelta(days=1)
+    long_one, _ = register(title="停车", content="停车难。" * 3000, demands="", received_at=base)
+    short_new, _ = register(title="停车", content="停车难。", demands="", received_at=base + dt.timedelta(minutes=1))
+    short_old, _ = register(title="停车", content="停车难。", demands="", received_at=base - dt.timedelta(minutes=1))
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT count(*) FROM {search.TABLE} WHERE petition_id = %s", [long_one.pk])
+        assert cur.fetchone()[0] > 2
+    assert page_ids(users["demo_clerk"], "停车") == [short_new.pk, long_one.pk, short_old.pk]
+
+
+@pg_only
+def test_an_index_table_without_receipt_times_gets_them(out_of_order, users, monkeypatch):
+    """Migration 0010 on an index made before it: the times are filled from the petitions, rows of
+    petitions that are gone are dropped, and a page of a common word walks the new index."""
+    with connection.cursor() as cur:
+        search.pg_drop_date_column(connection)
+        cur.execute(f"INSERT INTO {search.TABLE}(petition_id, part, doc) VALUES (%s, 0, CAST(%s AS tsvector))",
+                    [Petition.objects.order_by("-pk").first().pk + 1000, "'停车':1"])
+    search.pg_date_column(connection)
+    search.pg_date_column(connection)  # twice: nothing more
+    assert index_times() == {p.pk: p.received_at for p in Petition.objects.all()}
+    with connection.cursor() as cur:
+        cur.execute("SELECT reloptions FROM pg_class WHERE relname = %s", [search.TABLE])
+        assert "parallel_workers=0" in cur.fetchone()[0]
+    monkeypatch.setattr(search, "COMMON_HITS", 1)
+    mine = [p for k, p in out_of_order.items() if k not in ("west", "other")]
+    assert page_ids(users["demo_clerk"], "停车") == [p.pk for p in sorted(mine, key=lambda p: (p.received_at, p.pk),
+                                                                           reverse=True)]

@@ -6,7 +6,7 @@ The web search page, its saved filters and its xlsx export all go through `petit
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 
 from django.db import connections
 from django.db.models import Q, QuerySet
@@ -69,12 +69,18 @@ def petitions_search(user, flt: PetitionFilter, *, using: str = "default", by_or
         # a tracking number typed into the box finds its petition too
         number = q.upper() if q.isascii() and "-" in q and len(q) <= 48 and " " not in q else None
         named = search.name_q(q, user, using=using)
-        if named is None and number is None and search.joins(using, by_order=by_order):
+        plain = named is None and number is None
+        alone = replace(flt, q="").is_empty()  # no criterion but the text
+        if plain and search.joins(using, by_order=by_order):
             qs = search.text_join(qs, q, using=using)  # read from the index as a stream
+        elif plain and by_order and alone and search.is_common(q, using=using):
+            # PostgreSQL, a common word alone: the index table's date index is walked (`date_ordered`)
+            qs = search.text_join(qs, q, using=using, walk=True)
         else:
             # with a name or a number the page is rarely long: the text's ids are collected (on
-            # PostgreSQL a date walk would test the OR on every petition for a rare word)
-            text = search.text_q(q, using=using, by_order=by_order and named is None and number is None)
+            # PostgreSQL a date walk would test the OR on every petition for a rare word); with other
+            # criteria a common word walks the petitions' date index, which tests them first
+            text = search.text_q(q, using=using, by_order=by_order and plain and not alone)
             if named is not None:
                 text |= named
             if number is not None:
@@ -120,9 +126,10 @@ def petitions_search_ordered(user, flt: PetitionFilter, sort: str = "-received_a
     newest id first otherwise), in the shape the database serves best. SQLite, a text query in
     date order: the text index is read in receipt order (its keys, `search.text_join`) and the
     reading stops at the page's end, for a common word as for a rare one; petitions received in
-    the same second come by id. PostgreSQL: a common word walks the date index and tests each
-    petition (`search.MatchExists`), a rare one's matches are sorted. The rows are those of
-    `petitions_search` either way."""
+    the same second come by id. PostgreSQL: a common word alone walks the index table's date index
+    and tests each row's document (`search.text_join` with `walk`); with other criteria it walks the
+    petitions' date index and tests each petition that meets them (`search.MatchExists`); a rare
+    word's matches are sorted. The rows are those of `petitions_search` either way."""
     pg = connections[using].vendor == "postgresql"
     qs = petitions_search(user, flt, using=using, by_order=pg and sort in DATE_SORTS)
     if sort in DATE_SORTS and search.is_joined(qs):

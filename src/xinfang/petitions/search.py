@@ -22,11 +22,16 @@ The index is a real index on both databases, never a table scan:
   petition id is ``rowid & ID_MASK``. ``petitions_search_key (petition_id, key)`` remembers each
   petition's key, so a petition's entry is replaced exactly. Petition ids must stay below 2**31 on
   SQLite (about two billion petitions).
-- PostgreSQL: the table ``petitions_search (petition_id, part, doc tsvector)`` with a GIN index,
-  queried with ``doc @@ '停车 <-> 车费'::tsquery``. The tsvector is built from a literal with
-  positions, so no text-search parser or locale is involved. A tsvector keeps positions only up to
-  16383 and at most 256 per lexeme, so long texts are stored in overlapping parts of
-  ``CHUNK_TOKENS`` tokens.
+- PostgreSQL: the table ``petitions_search (petition_id, part, doc tsvector, received_at)`` with a
+  GIN index, queried with ``doc @@ '停车 <-> 车费'::tsquery``. The tsvector is built from a literal
+  with positions, so no text-search parser or locale is involved. A tsvector keeps positions only up
+  to 16383 and at most 256 per lexeme, so long texts are stored in overlapping parts of
+  ``CHUNK_TOKENS`` tokens. ``received_at`` is the petition's, copied when the row is written
+  (migration 0010), with the index ``(received_at, petition_id)``: a page of a common word newest
+  first walks that index and tests each row's own document (`text_join` with ``walk``), without
+  visiting the petition or probing the text table per row. The table is never scanned by parallel
+  workers (``parallel_workers = 0``): its queries stop at a page's end or a count's cap, which
+  workers read past, and their start-up costs more than they save on small machines.
 
 The index is not a Django model: it is created by migration ``0004_search`` and kept in sync by
 ``index_petitions`` (called from ``petition_create``, bulk loaders and ``xinfang search_reindex``).
@@ -62,6 +67,7 @@ KEY_EPOCH = 946684800  # 2000-01-01T00:00:00Z
 # char(37) || 's' so that no '%' reaches the driver's parameter substitution)
 KEY_SQL = f"((CAST(strftime(char(37) || 's', p.received_at) AS INTEGER) - {KEY_EPOCH}) * {2**ID_BITS} + p.id)"
 GIN_INDEX = "petitions_search_doc_gin"
+DATE_INDEX = "petitions_search_received"  # PostgreSQL: (received_at, petition_id)
 MAX_QUERY_CHARS = 100  # longer queries are cut (the form refuses them first)
 MAX_QUERY_RUNS = 12
 CHUNK_TOKENS = 2000  # PostgreSQL: tokens per tsvector part
@@ -161,8 +167,42 @@ def create_schema(connection) -> None:
             cur.execute(f"CREATE TABLE IF NOT EXISTS {KEY_TABLE} (petition_id integer PRIMARY KEY, key integer NOT NULL)")
         elif connection.vendor == "postgresql":
             cur.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} (petition_id bigint NOT NULL, part smallint NOT NULL,"
-                        f" doc tsvector NOT NULL, PRIMARY KEY (petition_id, part))")
+                        f" doc tsvector NOT NULL, received_at timestamptz NOT NULL, PRIMARY KEY (petition_id, part))")
             cur.execute(f"CREATE INDEX IF NOT EXISTS {GIN_INDEX} ON {TABLE} USING gin (doc)")
+    if connection.vendor == "postgresql":
+        pg_date_column(connection)
+
+
+def pg_date_column(connection) -> None:
+    """PostgreSQL: give the index table its petitions' receipt times, the date index and no parallel
+    scans (migration 0010; a table made by today's `create_schema` has the column already). A table
+    without the column is copied once with the times joined from the petitions (no text is read
+    again; rows of petitions that no longer exist are left behind: queries join the petitions, so
+    they were never found) and its indexes are built anew, rather than updated row by row, which
+    would write every row and its GIN entries twice."""
+    with connection.cursor() as cur:
+        columns = [c.name for c in connection.introspection.get_table_description(cur, TABLE)]
+        if "received_at" not in columns:
+            cur.execute(f"CREATE TABLE {TABLE}_dated AS SELECT s.petition_id, s.part, s.doc, p.received_at"
+                        f" FROM {TABLE} s JOIN petitions_petition p ON p.id = s.petition_id"
+                        f" ORDER BY s.petition_id, s.part")
+            cur.execute(f"DROP TABLE {TABLE}")
+            cur.execute(f"ALTER TABLE {TABLE}_dated RENAME TO {TABLE}")
+            cur.execute(f"ALTER TABLE {TABLE} ALTER COLUMN petition_id SET NOT NULL, ALTER COLUMN part SET NOT NULL,"
+                        f" ALTER COLUMN doc SET NOT NULL, ALTER COLUMN received_at SET NOT NULL,"
+                        f" ADD PRIMARY KEY (petition_id, part)")
+            cur.execute(f"CREATE INDEX {GIN_INDEX} ON {TABLE} USING gin (doc)")
+            cur.execute(f"ANALYZE {TABLE}")
+        cur.execute(f"CREATE INDEX IF NOT EXISTS {DATE_INDEX} ON {TABLE} (received_at, petition_id)")
+        cur.execute(f"ALTER TABLE {TABLE} SET (parallel_workers = 0)")
+
+
+def pg_drop_date_column(connection) -> None:
+    """Undo `pg_date_column` (migration 0010 backwards)."""
+    with connection.cursor() as cur:
+        cur.execute(f"DROP INDEX IF EXISTS {DATE_INDEX}")
+        cur.execute(f"ALTER TABLE {TABLE} DROP COLUMN IF EXISTS received_at")
+        cur.execute(f"ALTER TABLE {TABLE} RESET (parallel_workers)")
 
 
 def drop_schema(connection) -> None:
@@ -234,8 +274,12 @@ def _write(connection, batch: list[tuple[int, list[str]]]) -> int:
         else:
             ids = [pid for pid, _ in batch]
             cur.execute(f"DELETE FROM {TABLE} WHERE petition_id = ANY(%s)", [ids])
-            cur.executemany(f"INSERT INTO {TABLE}(petition_id, part, doc) VALUES (%s, %s, CAST(%s AS tsvector))",
-                            [(pid, part, vec) for pid, tokens in batch
+            # each row carries its petition's receipt time (as stored: a petition not stored is not indexed)
+            cur.execute("SELECT id, received_at FROM petitions_petition WHERE id = ANY(%s)", [ids])
+            received = dict(cur.fetchall())
+            cur.executemany(f"INSERT INTO {TABLE}(petition_id, part, doc, received_at)"
+                            f" VALUES (%s, %s, CAST(%s AS tsvector), %s)",
+                            [(pid, part, vec, received[pid]) for pid, tokens in batch if pid in received
                              for part, vec in enumerate(pg_tsvectors(tokens))])
     return len(batch)
 
@@ -410,9 +454,9 @@ COMMON_HITS = 2000  # a query with at least this many matches (in all petitions)
 
 def is_common(q: str | None, *, using: str = "default", hits: int | None = None) -> bool:
     """PostgreSQL: whether the index holds at least `hits` matching documents of `q` (in any scope),
-    reading at most `hits` of them: then a page newest first walks the date index and tests each
-    petition (`MatchExists`), otherwise the matches are collected and sorted. (SQLite reads its
-    index in date order, `text_join`.)"""
+    reading at most `hits` of them: then a page newest first walks a date index and tests each
+    row (`text_join` with `walk` for the word alone, `MatchExists` with other criteria), otherwise
+    the matches are collected and sorted. (SQLite reads its index in date order, `text_join`.)"""
     hits = COMMON_HITS if hits is None else hits
     terms = query_terms(q)
     connection = connections[using]
@@ -429,12 +473,13 @@ def is_common(q: str | None, *, using: str = "default", hits: int | None = None)
 def joins(using: str = "default", *, by_order: bool = False) -> bool:
     """Whether `text_join` joins the index: SQLite always (its date keys serve a page in date
     order too), PostgreSQL for rows in no particular order (a count, an export; a page in date
-    order is `MatchExists`, planned from the statistics)."""
+    order is `text_join`'s `walk` form or `MatchExists` for a common word, see
+    `filters.petitions_search`, and the sorted matches of a rare one)."""
     vendor = connections[using].vendor
     return vendor == "sqlite" or (vendor == "postgresql" and not by_order)
 
 
-def text_join(qs, q: str | None, *, using: str = "default"):
+def text_join(qs, q: str | None, *, using: str = "default", walk: bool = False):
     """`qs` (petitions) restricted to those whose text matches `q` by joining the index, so that
     the database reads the matches as a stream and stops where the query does (a count's cap, a
     page's end) instead of collecting every match's id first (``id IN (SELECT …)`` and
@@ -446,7 +491,12 @@ def text_join(qs, q: str | None, *, using: str = "default"):
       newest first and the reading stops at the page's end.
     - PostgreSQL: ``… WHERE doc @@ … AND petition_id = id`` from a bitmap scan of the GIN index,
       the first matching part of a petition's document only (a long text has several parts), so
-      no petition comes twice.
+      no petition comes twice. With `walk` (a common word, for a page in `date_ordered` order) the
+      condition is ``CASE WHEN doc @@ … THEN true END``, which the GIN index cannot answer and which
+      the planner takes to hold for half the rows: it walks the date index of the index table newest
+      first, tests each row's document and stops at the page's end. (With the plain condition it
+      walks that index for any word it does not know from its statistics, a rare one too, which
+      then reads the whole table: 350 ms for 张伟 at 100,000 petitions.)
 
     A query without letters or digits matches nothing (as `text_q`)."""
     terms = query_terms(q)
@@ -459,23 +509,29 @@ def text_join(qs, q: str | None, *, using: str = "default"):
         return qs.extra(tables=[TABLE], where=[f"{table} MATCH %s", f"{pk} = ({table}.rowid & {ID_MASK})"],
                         params=[fts5_query(terms)])
     tsquery = pg_tsquery(terms)
+    match = f"{table}.doc @@ CAST(%s AS tsquery)"
     return qs.extra(tables=[TABLE], where=[
-        f"{table}.doc @@ CAST(%s AS tsquery)", f"{pk} = {table}.petition_id",
+        f"(CASE WHEN {match} THEN true END)" if walk else match, f"{pk} = {table}.petition_id",
         f"NOT EXISTS (SELECT 1 FROM {table} s2 WHERE s2.petition_id = {table}.petition_id"
         f" AND s2.part < {table}.part AND s2.doc @@ CAST(%s AS tsquery))"], params=[tsquery, tsquery])
 
 
 def is_joined(qs) -> bool:
-    """Whether `qs` holds `text_join`'s SQLite join (so it can be read in `date_ordered` order)."""
-    return TABLE in qs.query.extra_tables and connections[qs.db].vendor == "sqlite"
+    """Whether `qs` holds `text_join`'s join (so it can be read in `date_ordered` order: on
+    PostgreSQL only the `walk` form is given that order, see `text_join`)."""
+    return TABLE in qs.query.extra_tables and connections[qs.db].vendor in ("sqlite", "postgresql")
 
 
 def date_ordered(qs, *, descending: bool = True):
-    """`text_join`'s rows in the index's order: received_at to the second, then the id, newest
-    first (or oldest first); the database walks the index in that order and stops at the page's
-    end, for a common word as for a rare one."""
-    key = RawSQL(f"{connections[qs.db].ops.quote_name(TABLE)}.rowid", ())
-    return qs.order_by(key.desc() if descending else key.asc())
+    """`text_join`'s rows in the index's order, newest first (or oldest first); the database walks
+    the index in that order and stops at the page's end. SQLite: received_at to the second, then the
+    id (the date key), for a common word as for a rare one. PostgreSQL: received_at, then the id
+    (the index table's copy of them), for `text_join`'s `walk` form."""
+    connection = connections[qs.db]
+    table = connection.ops.quote_name(TABLE)
+    cols = ["rowid"] if connection.vendor == "sqlite" else ["received_at", "petition_id"]
+    keys = [RawSQL(f"{table}.{col}", ()) for col in cols]
+    return qs.order_by(*[key.desc() if descending else key.asc() for key in keys])
 
 
 def _text_q(q: str, *, using: str, by_order: bool = False) -> Q:
