@@ -84,9 +84,14 @@ def run(ctx: Context) -> Result:
             return (f">{page.count}" if page.count_more else page.count), [p.pk for p in page]
 
         def scan(q=q):
-            qs = petitions_visible(fresh_user())
+            u = fresh_user()
+            qs = petitions_visible(u)
+            text = Q()
             for word in q.split():  # several words: all of them
-                qs = qs.filter(Q(title__contains=word) | Q(content__contains=word) | Q(demands__contains=word))
+                text &= Q(title__contains=word) | Q(content__contains=word) | Q(demands__contains=word)
+            # a query that is exactly a petitioner's name also finds their petitions (search.name_q)
+            named = search.name_q(q, u)
+            qs = qs.filter(text | named if named is not None else text)
             qs = qs.order_by("-received_at", "-id")
             return qs.count(), list(qs.values_list("pk", flat=True)[:30])
 
