@@ -177,6 +177,7 @@ WEB: dict[str, Entry] = {
                                    city=CITY_NO),
     "web:reports": E(REPORTS, city=CITY_REPORTS),
     "web:report_dashboard": E(REPORTS, city=CITY_REPORTS),
+    "web:report_dashboard_hotspots": E(REPORTS, city=CITY_REPORTS),
     "web:report_drill": E(REPORTS, city=CITY_REPORTS),
     "web:report_bulletin": E(REPORTS, fill={"fmt": "=xlsx"}, city=CITY_REPORTS),
     "web:report_annual": E(REPORTS, fill={"fmt": "=md"}, query="year=2026", city=CITY_REPORTS),

@@ -11,11 +11,28 @@ from xinfang.org.models import Unit
 
 from . import statistics as st
 
+DASHBOARD_SPOTS = 8  # hot spots on the dashboard
 
-def dashboard_figures(user, period: st.Period, unit: Unit | None, now: dt.datetime) -> dict:
+
+def dashboard_spots_period(period: st.Period) -> st.Period:
+    """The dashboard's hot spots span: the period, at most its last three years (insight computes no
+    longer span)."""
+    return st.Period(max(period.start, period.end - dt.timedelta(days=3 * 366)), period.end)
+
+
+def dashboard_spots(user, period: st.Period, unit: Unit | None) -> list:
+    """The dashboard's hot spots panel (computed when not kept from an earlier request)."""
+    spots_period = dashboard_spots_period(period)
+    return hotspots_for(user, date_from=spots_period.start, date_to=spots_period.end, top=DASHBOARD_SPOTS,
+                        unit=unit, cached=True)[1]
+
+
+def dashboard_figures(user, period: st.Period, unit: Unit | None, now: dt.datetime, *,
+                      wait_for_spots: bool = True) -> dict:
     """Every figure of the dashboard: totals this period and a year earlier, the monthly trend, the
     tables by unit, category and region, the hot spots (热点问题: insight's clusters of one matter) and
-    the titles most written in the last 30 days."""
+    the titles most written in the last 30 days. Without `wait_for_spots`, the hot spots are given
+    only when kept from an earlier request (else None: the page loads that panel by itself)."""
     prev = period.same_period_last_year()
     dims = ("unit", "category", "region")
     today = timezone.localtime(now).date()
@@ -42,9 +59,9 @@ def dashboard_figures(user, period: st.Period, unit: Unit | None, now: dt.dateti
                              key=lambda r: (-r.counts["items"], r.sort))
     # the hot spots (热点问题) of the period, at most its last three years (insight computes no longer span);
     # cached for a few minutes per user and question, like the hot spots page
-    spots_period = st.Period(max(period.start, period.end - dt.timedelta(days=3 * 366)), period.end)
-    hot_spots = hotspots_for(user, date_from=spots_period.start, date_to=spots_period.end, top=8, unit=unit,
-                             cached=True)[1]
+    spots_period = dashboard_spots_period(period)
+    hot_spots = hotspots_for(user, date_from=spots_period.start, date_to=spots_period.end, top=DASHBOARD_SPOTS,
+                             unit=unit, cached=True, compute=wait_for_spots)[1]
     return {"cur": st._sum(cur_g["unit"].values()), "old": old, "trend": trend,
             "tables": tables, "recent": recent,
             "hot_titles": hot_titles, "hot_spots": hot_spots, "spots_period": spots_period}

@@ -90,6 +90,7 @@ urlpatterns = [
     # 报表 (statistics dashboard, bulletins, annual report, drill-down)
     path("reports/", reports.reports_view, name="reports"),
     path("reports/dashboard/", reports.dashboard_view, name="report_dashboard"),
+    path("reports/dashboard/hotspots/", reports.dashboard_hotspots_view, name="report_dashboard_hotspots"),
     path("reports/drill/", reports.drill_view, name="report_drill"),
     path("reports/bulletin.<slug:fmt>", reports.bulletin_download_view, name="report_bulletin"),
     path("reports/annual.<slug:fmt>", reports.annual_download_view, name="report_annual"),

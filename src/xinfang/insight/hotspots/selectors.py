@@ -128,10 +128,13 @@ CACHE_SECONDS = 300  # the dashboard and the page ask often; a hot spot does not
 
 
 def hotspots_for(user, *, date_from: dt.date | None = None, date_to: dt.date | None = None, top: int = 20,
-                 unit=None, cached: bool = False) -> tuple[tuple[dt.date, dt.date], list[HotSpotView]]:
+                 unit=None, cached: bool = False, compute: bool = True,
+                 ) -> tuple[tuple[dt.date, dt.date], list[HotSpotView] | None]:
     """The hot spots among the petitions `user` may see, received in the period, hottest first.
     `unit`: only the petitions that reached that unit or one below it (the dashboard's unit filter).
-    `cached`: keep the answer for `CACHE_SECONDS` per user and question (the dashboard panel)."""
+    `cached`: keep the answer for `CACHE_SECONDS` per user and question (the dashboard panel); with
+    `compute=False` as well, only a kept answer is returned, else None (the dashboard page then loads
+    its panel on its own: grouping a year's petitions takes seconds at a million stored)."""
     start, end = period(date_from, date_to)
     top = max(1, min(int(top), TOP_MAX))
     if cached:
@@ -140,6 +143,8 @@ def hotspots_for(user, *, date_from: dt.date | None = None, date_to: dt.date | N
         key = f"insight:hotspots:{user.pk}:{start}:{end}:{top}:{getattr(unit, 'pk', '')}"
         found = cache.get(key)
         if found is None:
+            if not compute:
+                return (start, end), None
             found = hotspots_for(user, date_from=start, date_to=end, top=top, unit=unit)
             cache.set(key, found, CACHE_SECONDS)
         return found

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -26,7 +27,7 @@ from xinfang.petitions.models import Category
 from xinfang.reports import bulletin, charts
 from xinfang.reports import statistics as st
 from xinfang.reports.access import may_see_reports
-from xinfang.reports.dashboard import dashboard_figures
+from xinfang.reports.dashboard import dashboard_figures, dashboard_spots, dashboard_spots_period
 from xinfang.reports.exports import RATE_FORMAT, Sheet, petitions_xlsx, tables_xlsx
 
 from .common import SORTS, export_requested, table_context, xlsx_download
@@ -258,8 +259,9 @@ def dashboard_view(request):
         errors.append(exc.message)
         period, unit = st.make_period(None, None, as_of=now), None
     unit_code = unit.code if unit else None
-    f = dashboard_figures(user, period, unit, now)
-    if export_requested(request) and not errors:
+    exporting = export_requested(request) and not errors
+    f = dashboard_figures(user, period, unit, now, wait_for_spots=exporting)
+    if exporting:
         title = _("统计看板")
         made = tables_xlsx(user, title=title, sheets=_dashboard_sheets(user, f, period, unit, now),
                            criteria=[(_("统计期间"), f"{period.label()}（{period.start} — {period.end}）"),
@@ -297,9 +299,8 @@ def dashboard_view(request):
         "date_from": period.start.isoformat(), "date_to": period.end.isoformat(), "units": _unit_options(user),
         "tiles": tiles, "volume": volume, "svg": {k: mark_safe(v) for k, v in svg.items()},  # SVG rendered here from escaped labels
         "hot_titles": f["hot_titles"], "recent": f["recent"],
-        "hot_spots": f["hot_spots"], "spots_period": f["spots_period"],
-        "spots_q": urlencode({"from": f["spots_period"].start.isoformat(), "to": f["spots_period"].end.isoformat()}),
-        "spots_link": hotspot_selectors.may_see(user),
+        **_spots_context(user, f["hot_spots"], f["spots_period"], period),
+        "spots_url": reverse("web:report_dashboard_hotspots") + "?" + _query(period, unit_code),
         "thresholds": (low, high), "as_of": timezone.localtime(now),
         "unit_rows": [{"label": r.label, "items": r.counts["items"],
                        "q": _query(period, unit_code, dim="unit", key=r.key, measure="items"),
@@ -307,6 +308,30 @@ def dashboard_view(request):
                       for r in tables["unit"][:15]],
     }
     return render(request, "web/reports/dashboard.html", ctx)
+
+
+def _spots_context(user, spots: list | None, spots_period: st.Period, period: st.Period) -> dict:
+    return {"hot_spots": spots, "spots_period": spots_period, "period": period,
+            "spots_q": urlencode({"from": spots_period.start.isoformat(), "to": spots_period.end.isoformat()}),
+            "spots_link": hotspot_selectors.may_see(user)}
+
+
+@login_required
+@replica_reads()
+def dashboard_hotspots_view(request):
+    """The dashboard's 热点问题 panel on its own (the page asks for it when the hot spots of its question
+    are not kept from an earlier request: grouping a year's petitions takes seconds at a million)."""
+    _require(request.user)
+    values, errors = _filters(request)
+    now = timezone.now()
+    try:
+        period = st.make_period(values["date_from"], values["date_to"], as_of=now)
+        unit = st.resolve_unit(request.user, values["unit_code"])
+    except ApplicationError:
+        period, unit = st.make_period(None, None, as_of=now), None
+    spots = dashboard_spots(request.user, period, unit)
+    return render(request, "web/reports/_dashboard_hotspots.html",
+                  _spots_context(request.user, spots, dashboard_spots_period(period), period))
 
 
 def _volume_labels() -> list[tuple[str, str]]:
