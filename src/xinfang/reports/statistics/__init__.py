@@ -58,6 +58,7 @@ from .definitions import (  # noqa: F401
 )
 from .dimensions import (  # noqa: F401
     DIMENSIONS,
+    Segments,
     _dim_column,
     dimension_labels,
 )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 from django.db.models import (
     Case,
     CharField,
@@ -27,7 +30,24 @@ def dimension_labels() -> dict[str, str]:
             "visit_kind": _("来访类型"), "nature": _("性质"), "month": _("月份")}
 
 
-def _dim_column(dim: str, period: Period):
+@dataclass(frozen=True)
+class Segments:
+    """A grouping by spans of local days (not one of DIMENSIONS): a row's value is the first day (ISO
+    date) of the span its receipt falls in; the spans start at `starts` (ascending), the last one ends
+    with `end` (inclusive); '' outside them."""
+
+    starts: tuple[dt.date, ...]
+    end: dt.date
+
+    def column(self):
+        ends = [*self.starts[1:], self.end + dt.timedelta(days=1)]
+        return _month_case([(Period(s, e - dt.timedelta(days=1)).bounds()[1], s.isoformat())
+                            for s, e in zip(self.starts, ends, strict=True)])
+
+
+def _dim_column(dim: str | Segments, period: Period):
+    if isinstance(dim, Segments):
+        return dim.column()
     if dim == "unit":
         return Coalesce("handling_unit_id", "receiving_unit_id")
     if dim == "region":
