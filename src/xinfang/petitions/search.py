@@ -274,12 +274,12 @@ def _write(connection, batch: list[tuple[int, list[str]]]) -> int:
         else:
             ids = [pid for pid, _ in batch]
             cur.execute(f"DELETE FROM {TABLE} WHERE petition_id = ANY(%s)", [ids])
-            # each row carries its petition's receipt time (as stored: a petition not stored is not indexed)
-            cur.execute("SELECT id, received_at FROM petitions_petition WHERE id = ANY(%s)", [ids])
-            received = dict(cur.fetchall())
+            # each row carries its petition's receipt time, taken from the stored row by the insert itself
+            # (a petition not stored is not indexed; no read of its own inside registration's transaction)
             cur.executemany(f"INSERT INTO {TABLE}(petition_id, part, doc, received_at)"
-                            f" VALUES (%s, %s, CAST(%s AS tsvector), %s)",
-                            [(pid, part, vec, received[pid]) for pid, tokens in batch if pid in received
+                            f" SELECT p.id, %s, CAST(%s AS tsvector), p.received_at"
+                            f" FROM petitions_petition p WHERE p.id = %s",
+                            [(part, vec, pid) for pid, tokens in batch
                              for part, vec in enumerate(pg_tsvectors(tokens))])
     return len(batch)
 
