@@ -12,6 +12,7 @@ from xinfang.org.models import Unit
 from . import statistics as st
 
 DASHBOARD_SPOTS = 8  # hot spots on the dashboard
+DIMS = ("unit", "category", "region")  # the dashboard's tables
 
 
 def dashboard_spots_period(period: st.Period) -> st.Period:
@@ -20,11 +21,12 @@ def dashboard_spots_period(period: st.Period) -> st.Period:
     return st.Period(max(period.start, period.end - dt.timedelta(days=3 * 366)), period.end)
 
 
-def dashboard_spots(user, period: st.Period, unit: Unit | None) -> list:
-    """The dashboard's hot spots panel (computed when not kept from an earlier request)."""
+def dashboard_spots(user, period: st.Period, unit: Unit | None, *, compute: bool = True) -> list | None:
+    """The dashboard's hot spots panel, kept a few minutes per user and question like the hot spots
+    page (computed when not kept; without `compute`, None then)."""
     spots_period = dashboard_spots_period(period)
     return hotspots_for(user, date_from=spots_period.start, date_to=spots_period.end, top=DASHBOARD_SPOTS,
-                        unit=unit, cached=True)[1]
+                        unit=unit, cached=True, compute=compute)[1]
 
 
 def _figures_by_spans(user, period: st.Period, prev: st.Period, window: st.Period, unit: Unit | None,
@@ -36,7 +38,6 @@ def _figures_by_spans(user, period: st.Period, prev: st.Period, window: st.Perio
     trend and at last year's period's first and next day: a trend month and last year's period are
     each a sum of whole spans. (One query per figure read the trend's 24 months again, and last
     year's period a third time: 1.6 s more of the CPU at a million petitions.)"""
-    dims = ("unit", "category", "region")
     before = st.Period(window.start, min(window.end, period.start - dt.timedelta(days=1)))
     after = st.Period(max(window.start, period.end + dt.timedelta(days=1)), window.end)
     rest = [p for p in (before, after) if p.start <= p.end]
@@ -48,7 +49,7 @@ def _figures_by_spans(user, period: st.Period, prev: st.Period, window: st.Perio
                             measures=st.VOLUME_MEASURES)
 
     cur_g, hot_titles, *parts = st.in_parallel(
-        lambda: st.aggregate_each(user, period, (*dims, "month"), unit=unit, as_of=now),
+        lambda: st.aggregate_each(user, period, (*DIMS, "month"), unit=unit, as_of=now),
         lambda: st.hot_titles(user, recent, unit=unit, limit=8),
         *[lambda p=p: spans(p) for p in rest])
     months: dict[str, st.Counts] = {}
@@ -73,7 +74,6 @@ def dashboard_figures(user, period: st.Period, unit: Unit | None, now: dt.dateti
     the titles most written in the last 30 days. Without `wait_for_spots`, the hot spots are given
     only when kept from an earlier request (else None: the page loads that panel by itself)."""
     prev = period.same_period_last_year()
-    dims = ("unit", "category", "region")
     today = timezone.localtime(now).date()
     first = st.add_months(today.replace(day=1), -11)
     window = st.Period(st.add_months(first, -12), today)  # the trend and its year-earlier line: 24 months
@@ -82,7 +82,7 @@ def dashboard_figures(user, period: st.Period, unit: Unit | None, now: dt.dateti
         cur_g, months, old, hot_titles = _figures_by_spans(user, period, prev, window, unit, now, recent)
     else:  # a period longer than a year, or last year's lying before the trend: one query each
         cur_g, months, old, hot_titles = st.in_parallel(
-            lambda: st.aggregate_each(user, period, dims, unit=unit, as_of=now),
+            lambda: st.aggregate_each(user, period, DIMS, unit=unit, as_of=now),
             lambda: {k[0]: c for k, c in st.aggregate(user, window, unit=unit, group_by=("month",), as_of=now,
                                                         kpis=False, measures=["items"]).items()},
             lambda: st.aggregate(user, prev, unit=unit, as_of=now, kpis=False, measures=st.VOLUME_MEASURES)[()],
@@ -92,17 +92,13 @@ def dashboard_figures(user, period: st.Period, unit: Unit | None, now: dt.dateti
         label, old_label = f"{m.start:%Y-%m}", f"{st.add_months(m.start, -12):%Y-%m}"
         trend.append((label, months.get(label, st.Counts())["items"], months.get(old_label, st.Counts())["items"]))
     tables = {}
-    for dim in dims:
+    for dim in DIMS:
         rolled = st.Rollup(dim, st.anchor_region(user, unit) if dim == "region" else None)
         rolled.prepare(set(cur_g[dim]))
         rows, _r = st.rollup(dim, {(raw,): c for raw, c in cur_g[dim].items()}, rolled=rolled)
         tables[dim] = sorted((r for r in rows.values() if r.counts["items"]),
                              key=lambda r: (-r.counts["items"], r.sort))
-    # the hot spots (热点问题) of the period, at most its last three years (insight computes no longer span);
-    # cached for a few minutes per user and question, like the hot spots page
-    spots_period = dashboard_spots_period(period)
-    hot_spots = hotspots_for(user, date_from=spots_period.start, date_to=spots_period.end, top=DASHBOARD_SPOTS,
-                             unit=unit, cached=True, compute=wait_for_spots)[1]
     return {"cur": st._sum(cur_g["unit"].values()), "old": old, "trend": trend,
-            "tables": tables, "recent": recent,
-            "hot_titles": hot_titles, "hot_spots": hot_spots, "spots_period": spots_period}
+            "tables": tables, "recent": recent, "hot_titles": hot_titles,
+            "hot_spots": dashboard_spots(user, period, unit, compute=wait_for_spots),
+            "spots_period": dashboard_spots_period(period)}

@@ -243,6 +243,19 @@ def _unit_kpi_cells(r: st.Row, period: st.Period, unit_code: str | None) -> list
             if c["kind"] == "rate" and c["key"] != "repeat_rate"]
 
 
+def _dashboard_question(request, now) -> tuple[st.Period, Unit | None, list[str]]:
+    """The dashboard's period and unit from the query string; a bad date or unit gives the default
+    question and its message (the page and its hot spots panel ask the same question)."""
+    values, errors = _filters(request)
+    try:
+        period = st.make_period(values["date_from"], values["date_to"], as_of=now)
+        unit = st.resolve_unit(request.user, values["unit_code"])
+    except ApplicationError as exc:
+        errors.append(exc.message)
+        period, unit = st.make_period(None, None, as_of=now), None
+    return period, unit, errors
+
+
 @login_required
 @replica_reads()
 def dashboard_view(request):
@@ -250,14 +263,8 @@ def dashboard_view(request):
     unit, and the hot issues; charts are SVG rendered here (no script or style from anywhere else)."""
     _require(request.user)
     user = request.user
-    values, errors = _filters(request)
     now = timezone.now()
-    try:
-        period = st.make_period(values["date_from"], values["date_to"], as_of=now)
-        unit = st.resolve_unit(user, values["unit_code"])
-    except ApplicationError as exc:
-        errors.append(exc.message)
-        period, unit = st.make_period(None, None, as_of=now), None
+    period, unit, errors = _dashboard_question(request, now)
     unit_code = unit.code if unit else None
     exporting = export_requested(request) and not errors
     f = dashboard_figures(user, period, unit, now, wait_for_spots=exporting)
@@ -322,13 +329,7 @@ def dashboard_hotspots_view(request):
     """The dashboard's 热点问题 panel on its own (the page asks for it when the hot spots of its question
     are not kept from an earlier request: grouping a year's petitions takes seconds at a million)."""
     _require(request.user)
-    values, errors = _filters(request)
-    now = timezone.now()
-    try:
-        period = st.make_period(values["date_from"], values["date_to"], as_of=now)
-        unit = st.resolve_unit(request.user, values["unit_code"])
-    except ApplicationError:
-        period, unit = st.make_period(None, None, as_of=now), None
+    period, unit, _errors = _dashboard_question(request, timezone.now())
     spots = dashboard_spots(request.user, period, unit)
     return render(request, "web/reports/_dashboard_hotspots.html",
                   _spots_context(request.user, spots, dashboard_spots_period(period), period))
