@@ -56,7 +56,9 @@ def petition_get(user, petition_id, *, for_update: bool = False) -> Petition:
         raise NotFound(_("信访件不存在。")) from None
     if not 0 < pk <= MAX_ROW_ID:  # beyond 64 bits the database cannot even compare it
         raise NotFound(_("信访件不存在。"))
-    petition = qs.filter(pk=pk).first()
+    # one row by its key: no ORDER BY (`first()` would order by the model's -received_at, -id, which
+    # costs Django a third of this call's CPU to build, for a query that matches at most one row)
+    petition = next(iter(qs.filter(pk=pk).order_by()[:1]), None)
     if petition is None:
         raise NotFound(_("信访件不存在。"))
     return petition
