@@ -14,7 +14,7 @@ from xinfang.common.text import mask_identifiers
 from xinfang.org.jurisdiction import is_global, units_of, visible_unit_ids
 
 from .choices import Nature
-from .models import Category, Petition, PetitionAccess, Petitioner, PetitionPetitioner
+from .models import Category, Petition, PetitionAccess, Petitioner, PetitionPetitioner, ReachSetUnit
 
 
 class _NotIndexed(Func):
@@ -24,8 +24,12 @@ class _NotIndexed(Func):
     output_field = BigIntegerField()
 
 
-def petitions_visible(user) -> QuerySet[Petition]:
-    """Every petition the user may see: one that has reached a unit in their jurisdiction."""
+def petitions_visible(user, *, by_reach: bool = False) -> QuerySet[Petition]:
+    """Every petition the user may see: one that has reached a unit in their jurisdiction.
+
+    `by_reach` (the reports, which read a year of petitions at a time): a petition that names its
+    reach set (`petitions.reach`) is tested by that column, against the sets holding a unit of the
+    jurisdiction; one without a set by its access rows, as otherwise. Same rows either way."""
     qs = Petition.objects.all()
     if is_global(user):
         return qs
@@ -40,6 +44,9 @@ def petitions_visible(user) -> QuerySet[Petition]:
         access = access.alias(scope_unit=_NotIndexed(F("unit_id"))).filter(scope_unit__in=unit_ids)
     else:
         access = access.filter(unit_id__in=unit_ids)
+    if by_reach:
+        sets = ReachSetUnit.objects.filter(unit_id__in=unit_ids).values("reach_set_id")
+        return qs.filter(Q(reach_set__in=sets) | (Q(reach_set__isnull=True) & Q(Exists(access))))
     return qs.filter(Exists(access))
 
 

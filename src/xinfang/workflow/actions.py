@@ -16,7 +16,8 @@ from xinfang.org.hierarchy import review_bodies
 from xinfang.org.jurisdiction import has_role
 from xinfang.org.models import Unit
 from xinfang.petitions.choices import Status
-from xinfang.petitions.models import Petition, PetitionAccess
+from xinfang.petitions.models import Petition
+from xinfang.petitions.reach import access_grant
 from xinfang.petitions.selectors import petition_by_ref
 
 from . import deadlines as dl
@@ -133,7 +134,7 @@ def _documents(ctx: Ctx, *names: str) -> None:
 
 
 def _grant_access(petition: Petition, unit: Unit, reason: str) -> None:
-    PetitionAccess.objects.get_or_create(petition=petition, unit=unit, defaults={"reason": reason})
+    access_grant(petition, unit, reason)
 
 
 def _report(ctx: Ctx) -> None:

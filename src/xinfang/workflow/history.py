@@ -33,7 +33,8 @@ from xinfang.audit.services import audit_record
 from xinfang.common.errors import ApplicationError
 from xinfang.org.models import Unit
 from xinfang.petitions.choices import Nature, Status
-from xinfang.petitions.models import Petition, PetitionAccess
+from xinfang.petitions.models import Petition
+from xinfang.petitions.reach import access_grant
 
 from . import deadlines as dl
 from .choices import Outcome, ReplyKind
@@ -72,7 +73,7 @@ def petition_history_apply(*, petition: Petition, actor, status: str, accepted_a
         # 受理
         p.handling_unit, p.accepted_at, p.status = unit, accepted_at, Status.ACCEPTED
         if unit.pk != p.receiving_unit_id:
-            PetitionAccess.objects.get_or_create(petition=p, unit=unit, defaults={"reason": "import"})
+            access_grant(p, unit, "import")
         dl.deadlines_meet(p, "route", "accept", "object", at=accepted_at)
         dl.deadline_open(p, "handle", dl.local_date(accepted_at), unit=unit)
         steps.append(("accept", Status.REGISTERED, Status.ACCEPTED, accepted_at, {}))

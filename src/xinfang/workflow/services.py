@@ -18,6 +18,7 @@ from xinfang.org.jurisdiction import memberships
 from xinfang.org.models import Unit
 from xinfang.petitions.choices import OPEN_STATES, Channel, Status
 from xinfang.petitions.models import Petition, PetitionAccess
+from xinfang.petitions.reach import reach_set_id
 from xinfang.petitions.selectors import petitions_visible
 from xinfang.petitions.services import (
     PetitionerInput,
@@ -115,7 +116,9 @@ def petition_register(*, actor, unit: Unit | None = None, petitioners: list[Peti
     current = min(enumerate(deadlines), key=lambda pair: (pair[1].due, pair[0]))[1]
     due = {"due_kind": current.kind, "due_start": current.start, "due_on": current.due,
            "due_provisional": current.provisional,
-           "warning_level": dl.warning_for(current.start, current.due, today, current.working_days)}
+           "warning_level": dl.warning_for(current.start, current.due, today, current.working_days),
+           # the registering unit is the one unit it has reached (its access row follows in the transaction)
+           "reach_set_id": reach_set_id([unit.pk])}
 
     def before_insert(petition: Petition, existing_people: list[int]) -> None:
         # 首问负责: the staff member who first received this petitioner stays their contact (only a

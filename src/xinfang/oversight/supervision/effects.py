@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from xinfang.common.errors import ApplicationError
 from xinfang.org.jurisdiction import covers
-from xinfang.petitions.models import PetitionAccess
+from xinfang.petitions.reach import access_grant
 from xinfang.workflow.actions import _date, _flag, _text, _unit
 from xinfang.workflow.guards import guard_unit
 
@@ -44,7 +44,7 @@ def _due(ctx, required: bool):
 
 def _access(petition, unit) -> None:
     """The target unit sees the petition it must act on (jurisdiction follows the task)."""
-    PetitionAccess.objects.get_or_create(petition=petition, unit=unit, defaults={"reason": "supervise"})
+    access_grant(petition, unit, "supervise")
 
 
 def do_supervise(ctx) -> None:

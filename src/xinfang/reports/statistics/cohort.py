@@ -33,7 +33,10 @@ def cohort(user, period: Period, unit: Unit | None = None) -> QuerySet[Petition]
     """The petitions a figure counts: visible to `user`, received in `period`, not merged,
     and (with `unit`) that reached `unit` or a unit below it."""
     start, end = period.bounds()
-    qs = petitions_visible(user).filter(received_at__gte=start, received_at__lt=end).exclude(status=Status.MERGED)
+    # (by the petitions' reach sets: a year of them is read, one index probe each would cost more than
+    # the figures, docs/performance.md)
+    qs = (petitions_visible(user, by_reach=True).filter(received_at__gte=start, received_at__lt=end)
+          .exclude(status=Status.MERGED))
     if unit is not None:
         reached = PetitionAccess.objects.filter(unit__path__startswith=unit.path).values("petition_id")
         qs = qs.filter(pk__in=reached)
