@@ -67,7 +67,7 @@ def summary_counts(user, *, date_from: dt.date | None = None, date_to: dt.date |
         unit = visible_units(user).filter(code=unit_code).first()
         if unit is None:
             raise ApplicationError(_("单位不存在：%(code)s") % {"code": unit_code}, "invalid", "unit")
-    qs = petitions_visible(user)
+    qs = petitions_visible(user, by_reach=True)  # a period of petitions: the scope by reach sets
     if date_from:
         qs = qs.filter(received_at__gte=_bound(date_from))
     if date_to:

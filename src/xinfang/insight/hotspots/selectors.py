@@ -149,7 +149,7 @@ def hotspots_for(user, *, date_from: dt.date | None = None, date_to: dt.date | N
             cache.set(key, found, CACHE_SECONDS)
         return found
     lo, hi = _bounds(start, end)
-    qs = petitions_visible(user)
+    qs = petitions_visible(user, by_reach=True)  # a period of petitions: the scope by reach sets
     if unit is not None:
         from xinfang.petitions.models import PetitionAccess
 
