@@ -232,11 +232,13 @@ class Petition(models.Model):
 
     def save(self, *args, **kwargs):
         # A stored petition's save writes every field but its reach set: the instance may hold a set read
-        # before a unit was added to its access rows (the set a report would then trust).
+        # before a unit was added to its access rows (the set a report would then trust). (Fields not
+        # loaded are left out too, as Django's own save does for an instance read with only().)
         if (not self._state.adding and self.pk is not None and kwargs.get("update_fields") is None
                 and not kwargs.get("force_insert")):
-            kwargs["update_fields"] = [f.name for f in self._meta.concrete_fields
-                                       if not f.primary_key and f.name != "reach_set"]
+            deferred = self.get_deferred_fields()
+            kwargs["update_fields"] = [f.name for f in self._meta.concrete_fields if not f.primary_key
+                                       and f.name != "reach_set" and f.attname not in deferred]
         super().save(*args, **kwargs)
 
     @property
