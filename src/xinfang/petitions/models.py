@@ -225,6 +225,9 @@ class Petition(models.Model):
                                  "fact_reply_open_due", "fact_review_at", "fact_evaluation", "fact_repeat_at", "due_on",
                                  "reach_set", "id"],
                          name="petition_statistics"),
+            # the petitions still without a reach set (`reach.fill`, every sweep): found without reading
+            # the others (a filled million took the sweep 0.35 s a minute)
+            models.Index(fields=["id"], condition=models.Q(reach_set__isnull=True), name="petition_without_reach_set"),
         ]
 
     def __str__(self):
