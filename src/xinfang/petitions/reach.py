@@ -65,9 +65,6 @@ BEGIN
 END
 $$ LANGUAGE plpgsql"""
 
-TRIGGER_NAMES = tuple(_SQLITE_TRIGGERS)  # (PostgreSQL: one trigger, petitions_reach_clear)
-
-
 def create_triggers(connection) -> None:
     with connection.cursor() as cur:
         if connection.vendor == "sqlite":
@@ -95,8 +92,9 @@ def triggers_present(connection) -> bool:
     """Whether the clearing triggers exist (a rebuilt access table on SQLite would lose them)."""
     with connection.cursor() as cur:
         if connection.vendor == "sqlite":
+            names = ", ".join(["%s"] * len(_SQLITE_TRIGGERS))
             cur.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = "
-                        "'petitions_petitionaccess' AND name IN (%s, %s, %s)", list(_SQLITE_TRIGGERS))
+                        f"'petitions_petitionaccess' AND name IN ({names})", list(_SQLITE_TRIGGERS))
             return cur.fetchone()[0] == len(_SQLITE_TRIGGERS)
         if connection.vendor == "postgresql":
             cur.execute("SELECT count(*) FROM pg_trigger WHERE tgname = 'petitions_reach_clear' AND NOT tgisinternal")
@@ -157,7 +155,7 @@ def access_grant(petition: Petition, unit, reason: str) -> bool:
     return created
 
 
-def fill(*, using: str = "default", batch: int = 5000, limit: int | None = None, log=None) -> int:
+def fill(*, using: str = "default", batch: int = 5000, limit: int | None = None) -> int:
     """Store the set of petitions that have none (after the upgrade that added the sets, a bulk load,
     or access rows changed outside the services), oldest id first, each batch in its own transaction;
     at most `limit` petitions looked at. Returns how many got a set."""
@@ -170,6 +168,4 @@ def fill(*, using: str = "default", batch: int = 5000, limit: int | None = None,
             break
         last, seen = ids[-1], seen + len(ids)
         done += reach_refresh(ids, using=using)
-        if log:
-            log(f"  reach sets: {done} petitions")
     return done

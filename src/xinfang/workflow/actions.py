@@ -133,10 +133,6 @@ def _documents(ctx: Ctx, *names: str) -> None:
     ctx.data.setdefault("documents", []).extend(names)
 
 
-def _grant_access(petition: Petition, unit: Unit, reason: str) -> None:
-    access_grant(petition, unit, reason)
-
-
 def _report(ctx: Ctx) -> None:
     """交办: the 办结报告 goes to the assigning office with the reply, or with whatever ends the
     matter first; its deadline is met (on time or late), never silently cancelled."""
@@ -179,7 +175,7 @@ def _route(ctx: Ctx, kind: str) -> None:
     Route.objects.create(petition=p, kind=kind, from_unit=ctx.unit, to_unit=target, at=ctx.now, by=ctx.actor,
                          report_due=report_due, note=note)
     p.handling_unit = target
-    _grant_access(p, target, kind)
+    access_grant(p, target, kind)
     ctx.data.update({"to_unit": target.code, "to_unit_name": target.name, "report_due": report_due})
     ctx.note = note
     _documents(ctx, "转送交办告知")
@@ -629,7 +625,7 @@ def do_request_review(ctx: Ctx) -> None:
     _appeal_window(ctx, "review_request", _("已超过收到处理意见书之日起30日的复查申请期限。"))
     unit = _review_body(ctx, p.handling_unit or p.receiving_unit, _("复查机关"))
     p.review_unit = unit
-    _grant_access(p, unit, "review")
+    access_grant(p, unit, "review")
     dl.deadline_open(p, "review_answer", ctx.today, unit=unit)
     ctx.note = _text(ctx, "reason", _("复查请求"), required=False)
     ctx.data.update({"review_unit": unit.code, "review_unit_name": unit.name})
@@ -658,7 +654,7 @@ def do_request_rereview(ctx: Ctx) -> None:
     _appeal_window(ctx, "rereview_request", _("已超过收到复查意见书之日起30日的复核申请期限。"))
     unit = _review_body(ctx, p.review_unit, _("复核机关"))
     p.review_unit = unit
-    _grant_access(p, unit, "rereview")
+    access_grant(p, unit, "rereview")
     dl.deadline_open(p, "rereview_answer", ctx.today, unit=unit)
     ctx.note = _text(ctx, "reason", _("复核请求"), required=False)
     ctx.data.update({"review_unit": unit.code, "review_unit_name": unit.name})

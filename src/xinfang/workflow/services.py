@@ -116,9 +116,9 @@ def petition_register(*, actor, unit: Unit | None = None, petitioners: list[Peti
     current = min(enumerate(deadlines), key=lambda pair: (pair[1].due, pair[0]))[1]
     due = {"due_kind": current.kind, "due_start": current.start, "due_on": current.due,
            "due_provisional": current.provisional,
-           "warning_level": dl.warning_for(current.start, current.due, today, current.working_days),
-           # the registering unit is the one unit it has reached (its access row follows in the transaction)
-           "reach_set_id": reach_set_id([unit.pk])}
+           "warning_level": dl.warning_for(current.start, current.due, today, current.working_days)}
+    # the registering unit is the one unit it has reached (its access row follows in the transaction)
+    reach = reach_set_id([unit.pk])
 
     def before_insert(petition: Petition, existing_people: list[int]) -> None:
         # 首问负责: the staff member who first received this petitioner stays their contact (only a
@@ -133,6 +133,7 @@ def petition_register(*, actor, unit: Unit | None = None, petitioners: list[Peti
             petition.first_contact = actor  # the object, so the answer needs no query for it
         for name, value in {**due, **facts}.items():
             setattr(petition, name, value)
+        petition.reach_set_id = reach
 
     with write_turn(), transaction.atomic():
         petition, code = petition_store(prepared, clerk=actor, before_insert=before_insert, number_later=True)
